@@ -1,0 +1,25 @@
+"""minigrad: a from-scratch deep-learning framework on NumPy (CPU) and CuPy (GPU).
+
+    import minigrad as mg
+    x = mg.randn(3, requires_grad=True)
+    (x * x).sum().backward()      # x.grad == 2 x
+"""
+from . import methods as _methods
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .backend import cuda_is_available, get_array_module
+from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, randn, tensor,
+                       zeros, zeros_like)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from .ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from .ops.compare import eq, ge, gt, le, lt, ne
+from .ops.math import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
+from .ops.reduction import argmax, argmin, max, mean, min, sum, var
+from .ops.shape import (broadcast_to, cat, concatenate, expand, flatten, pad, permute, reshape,
+                        squeeze, stack, transpose, unsqueeze)
+from .random import manual_seed
+from .tensor import Tensor
+
+_methods.install()
+
+__version__ = "0.1.0"

@@ -1,0 +1,97 @@
+"""Devices and array modules: NumPy on the CPU, CuPy on the GPU.
+
+A minigrad tensor lives on exactly one device, decided by the type of its raw
+array: a ``numpy.ndarray`` is on ``"cpu"``, a ``cupy.ndarray`` on ``"cuda:N"``.
+CuPy is imported lazily and is optional: without it (or without a GPU) every
+CPU feature works and :func:`cuda_is_available` is ``False``.
+"""
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def _import_cupy() -> ModuleType | None:
+    """Import CuPy once; ``None`` when it is missing or has no usable GPU."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return None
+        return cupy
+    except Exception:  # ImportError, or a CUDA driver/runtime error
+        return None
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and at least one CUDA GPU is visible."""
+    return _import_cupy() is not None
+
+
+def cupy() -> ModuleType:
+    """The CuPy module, or a clear error saying why the GPU cannot be used."""
+    cp = _import_cupy()
+    if cp is None:
+        raise RuntimeError(
+            "device 'cuda' requested but CUDA is not available: minigrad needs CuPy "
+            "(pip install 'minigrad[cuda]' or a cupy-cudaXXx wheel) and an NVIDIA GPU")
+    return cp
+
+
+def is_cupy_array(array: Any) -> bool:
+    """True for a ``cupy.ndarray`` (checked without importing CuPy)."""
+    return type(array).__module__.startswith("cupy")
+
+
+def get_array_module(*arrays: Any) -> ModuleType:
+    """``numpy`` or ``cupy``: the module that owns the given arrays (or Tensors)."""
+    for a in arrays:
+        a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+        if is_cupy_array(a):
+            return cupy()
+    return np
+
+
+def normalize_device(device: Any) -> str:
+    """Canonical device string: ``"cpu"`` or ``"cuda:N"``.
+
+    Accepts ``"cpu"``, ``"cuda"`` (GPU 0), ``"cuda:N"``, and ``None`` (cpu).
+    """
+    if device is None:
+        return "cpu"
+    text = str(device).strip().lower()
+    if text == "cpu":
+        return "cpu"
+    if text == "cuda":
+        return "cuda:0"
+    if text.startswith("cuda:") and text[5:].isdigit():
+        return text
+    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def device_of(array: Any) -> str:
+    """The canonical device string of a raw array."""
+    if is_cupy_array(array):
+        return f"cuda:{array.device.id}"
+    return "cpu"
+
+
+def to_device(array: Any, device: str) -> Any:
+    """Return ``array`` on ``device`` (a canonical string), copying only if needed."""
+    if device == "cpu":
+        return array.get() if is_cupy_array(array) else array
+    cp = cupy()
+    index = int(device.split(":")[1])
+    if index >= cp.cuda.runtime.getDeviceCount():
+        raise RuntimeError(f"device {device!r} requested but only "
+                           f"{cp.cuda.runtime.getDeviceCount()} CUDA device(s) are visible")
+    with cp.cuda.Device(index):
+        return cp.asarray(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A host NumPy copy/view of a raw NumPy or CuPy array."""
+    return array.get() if is_cupy_array(array) else np.asarray(array)

@@ -1,0 +1,42 @@
+"""Comparisons: elementwise, broadcasting, not differentiable; they return bool tensors."""
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+from ..tensor import Tensor, as_tensors
+
+
+def compare(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Tensor:
+    """Apply a comparison operator to the raw arrays of ``a`` and ``b``."""
+    a, b = as_tensors((a, b))
+    if a.device != b.device:
+        raise RuntimeError(f"comparison of tensors on {a.device} and {b.device}")
+    try:
+        return Tensor._make(op(a.data, b.data))
+    except ValueError:
+        raise ValueError(f"cannot compare tensors of shapes {a.shape} and {b.shape}") from None
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    return compare(operator.eq, a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    return compare(operator.ne, a, b)
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    return compare(operator.lt, a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    return compare(operator.le, a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    return compare(operator.gt, a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    return compare(operator.ge, a, b)

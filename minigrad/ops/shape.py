@@ -1,0 +1,340 @@
+"""Shape ops: reshape, transpose, broadcast / sum-to, indexing, padding, concatenation.
+
+None of these change values, so every backward is the "inverse" shape op:
+reshape <-> reshape back, transpose <-> inverse permutation, broadcast_to <->
+sum_to, indexing <-> scattering into zeros, pad <-> crop, concatenate <-> split.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+# ---- reshape and transpose --------------------------------------------------------------
+class Reshape(Function):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x: Any) -> Any:
+        self.input_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return reshape(gy, self.input_shape)
+
+
+class Transpose(Function):
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: Any) -> Any:
+        return x.transpose(self.axes)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Transpose.apply(gy, axes=tuple(np.argsort(self.axes).tolist()))
+
+
+def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` as well as ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _resolve_shape(x_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Fill in one -1 entry of ``shape``; raise if the element counts differ."""
+    size = math.prod(x_shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    known = math.prod(s for s in shape if s != -1)
+    if len(unknown) > 1 or any(s < -1 for s in shape):
+        raise ValueError(f"invalid target shape {shape}: at most one -1 and no other negatives")
+    if unknown and known and size % known == 0:
+        shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
+    if math.prod(shape) != size or (unknown and not known):
+        raise ValueError(f"cannot reshape a tensor of shape {x_shape} ({size} elements) "
+                         f"into shape {shape}")
+    return shape
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """``x`` with a new shape (one entry may be -1); the element count must match."""
+    shape = _resolve_shape(x.shape, _shape_args(shape))
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape=shape)
+
+
+def _normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"{what} {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % max(ndim, 1)
+
+
+def transpose(x: Tensor, *axes: Any) -> Tensor:
+    """Permute axes (NumPy semantics: no axes reverses them all)."""
+    axes = _shape_args(axes) if axes else tuple(reversed(range(x.ndim)))
+    axes = tuple(_normalize_axis(a, x.ndim) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
+    return Transpose.apply(x, axes=axes)
+
+
+def permute(x: Tensor, *axes: Any) -> Tensor:
+    """PyTorch's name for :func:`transpose` with an explicit order."""
+    return transpose(x, *axes)
+
+
+def swap_last_axes(x: Tensor) -> Tensor:
+    """Swap the last two axes: (..., n, m) -> (..., m, n)."""
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return Transpose.apply(x, axes=tuple(axes))
+
+
+def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge axes ``start_axis..end_axis`` into one: (N, C, H, W) -> (N, C*H*W) for start 1."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start = _normalize_axis(start_axis, x.ndim)
+    end = _normalize_axis(end_axis, x.ndim)
+    merged = math.prod(x.shape[start:end + 1])
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
+    """Drop size-1 axes (all of them, or those named; naming a non-1 axis is an error)."""
+    if axis is None:
+        axes = {i for i, s in enumerate(x.shape) if s == 1}
+    else:
+        axes = {_normalize_axis(a, x.ndim) for a in ((axis,) if isinstance(axis, int) else axis)}
+        bad = [a for a in axes if x.shape[a] != 1]
+        if bad:
+            raise ValueError(f"cannot squeeze axis {bad[0]} of size {x.shape[bad[0]]} "
+                             f"(shape {x.shape})")
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+
+def unsqueeze(x: Tensor, axis: int) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (may be negative, counted on the result)."""
+    axis = _normalize_axis(axis, x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+# ---- broadcasting and its adjoint -------------------------------------------------------
+class BroadcastTo(Function):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x: Any) -> Any:
+        self.input_shape = x.shape
+        xp = backend.get_array_module(x)
+        return xp.broadcast_to(x, self.shape)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return sum_to(gy, self.input_shape)
+
+
+class SumTo(Function):
+    """Sum over the axes that broadcasting added or stretched, to get back ``shape``."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x: Any) -> Any:
+        self.input_shape = x.shape
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(self.shape) if s == 1 and x.shape[lead + i] != 1)
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        return y.reshape(self.shape)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return broadcast_to(gy, self.input_shape)
+
+
+def broadcast_to(x: Tensor, *shape: Any) -> Tensor:
+    """``x`` broadcast to ``shape`` (NumPy rules); -1 keeps a size."""
+    shape = _shape_args(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise ValueError(f"cannot broadcast shape {x.shape} to fewer dimensions {shape}")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
+    for i, s in enumerate(x.shape):
+        if s != 1 and s != shape[lead + i]:
+            raise ValueError(f"cannot broadcast shape {x.shape} to {shape}")
+    if shape == x.shape:
+        return x
+    return BroadcastTo.apply(x, shape=shape)
+
+
+expand = broadcast_to
+
+
+def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``x`` down to ``shape`` (the adjoint of broadcasting ``shape`` up to x.shape)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo.apply(x, shape=shape)
+
+
+# ---- indexing ---------------------------------------------------------------------------
+class GetItem(Function):
+    """``x[index]``. Backward scatters the gradient into zeros of x's shape."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, x: Any) -> Any:
+        self.input_shape = x.shape
+        return x[self.index]
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return IndexAdd.apply(gy, index=self.index, shape=self.input_shape)
+
+
+class IndexAdd(Function):
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices accumulate)."""
+
+    def __init__(self, index: Any, shape: tuple[int, ...]) -> None:
+        self.index = index
+        self.shape = shape
+
+    def forward(self, g: Any) -> Any:
+        xp = backend.get_array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if _is_basic(self.index):
+            out[self.index] = g  # slices never repeat an element
+        elif xp is np:
+            np.add.at(out, self.index, g)
+        else:
+            import cupyx
+            cupyx.scatter_add(out, self.index, g)
+        return out
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return GetItem.apply(ggx, index=self.index)
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items)
+
+
+def _normalize_index(x: Tensor, index: Any) -> Any:
+    """Unwrap Tensors / lists in an index, check dtypes, and move arrays to x's device."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            out.append(int(item))
+            continue
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            out.append(item)
+            continue
+        if isinstance(item, Tensor):
+            if item.device != x.device:
+                raise RuntimeError(f"index is on {item.device} but the indexed tensor is on "
+                                   f"{x.device}")
+            array = item.data
+        else:
+            array = np.asarray(item)
+        if array.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be integer or bool, "
+                             f"got dtype {array.dtype}")
+        out.append(backend.to_device(array, x.device) if x.device != "cpu" else array)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """``x[index]``: slices, integers, None, Ellipsis, integer and boolean arrays."""
+    index = _normalize_index(x, index)
+    try:
+        return GetItem.apply(x, index=index)
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: "
+                         f"{e}") from None
+
+
+# ---- padding ----------------------------------------------------------------------------
+class Pad(Function):
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float) -> None:
+        self.pad_width = pad_width
+        self.value = value
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.get_array_module(x)
+        return xp.pad(x, self.pad_width, mode="constant", constant_values=self.value)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        crop = tuple(slice(before, gy.shape[i] - after)
+                     for i, (before, after) in enumerate(self.pad_width))
+        return GetItem.apply(gy, index=crop)
+
+
+def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Constant padding with NumPy's ``pad_width``: an int, a (before, after)
+    pair for every axis, or a sequence of pairs, one per axis."""
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2)) \
+        if np.ndim(pad_width) <= 1 else np.asarray(pad_width, dtype=np.int64)
+    if widths.shape != (x.ndim, 2) or (widths < 0).any():
+        raise ValueError(f"pad_width {pad_width!r} does not fit a tensor of shape {x.shape}: "
+                         f"need non-negative (before, after) pairs for {x.ndim} axes")
+    return Pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
+
+
+# ---- concatenation ----------------------------------------------------------------------
+class Concatenate(Function):
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs: Any) -> Any:
+        xp = backend.get_array_module(xs[0])
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return xp.concatenate(xs, axis=self.axis)
+
+    def backward(self, gy: Tensor) -> tuple[Tensor, ...]:
+        grads, start = [], 0
+        lead = (slice(None),) * self.axis
+        for size in self.sizes:
+            grads.append(GetItem.apply(gy, index=lead + (slice(start, start + size),)))
+            start += size
+        return tuple(grads)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis; all other sizes must agree."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    first = tensors[0]
+    axis = _normalize_axis(axis, first.ndim)
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
+                                       if i != axis):
+            raise ValueError(f"concatenate along axis {axis}: shapes {first.shape} and {t.shape} "
+                             f"differ outside that axis")
+        if t.dtype != first.dtype:
+            raise TypeError(f"concatenate: dtypes {first.dtype} and {t.dtype} differ")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join equally-shaped tensors along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
+    axis = _normalize_axis(axis, tensors[0].ndim + 1)
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)

@@ -1,0 +1,18 @@
+"""Shared test fixtures: the devices to run on, and a seeded RNG."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+DEVICES = ["cpu"] + (["cuda"] if mg.cuda_is_available() else [])
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Every available device: always 'cpu', and 'cuda' when CuPy sees a GPU."""
+    return request.param
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

@@ -1,0 +1,127 @@
+"""The op table: one entry per differentiable tensor op, driving the generic tests.
+
+Each entry says how to call the op in minigrad and (optionally) in PyTorch, how
+to make sample inputs (float64 NumPy arrays), and where the op has kinks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+import minigrad as mg
+
+
+@dataclass
+class OpCase:
+    name: str
+    fn: Callable[..., Any]                       # minigrad: takes Tensors
+    make_inputs: Callable[[np.random.Generator], list[np.ndarray]]
+    torch_fn: Callable[..., Any] | None = None   # the same op on torch tensors
+    kinks: tuple[float, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def normal(*shape):
+    return lambda rng: [rng.standard_normal(shape)]
+
+
+def normals(*shapes):
+    return lambda rng: [rng.standard_normal(s) for s in shapes]
+
+
+def positive(*shapes):
+    return lambda rng: [rng.uniform(0.5, 2.0, s) for s in shapes]
+
+
+def distinct(*shape):
+    """Values with no ties (for max/min/maximum)."""
+    def make(rng):
+        n = int(np.prod(shape))
+        return [(rng.permutation(n) + rng.uniform(0.1, 0.9, n)).reshape(shape) / n]
+    return make
+
+
+def _bool_mask(shape, seed=7):
+    return np.random.default_rng(seed).random(shape) > 0.4
+
+
+MASK = _bool_mask((4, 5))
+INT_INDEX = np.array([0, 2, 2, 3, 0])
+WHERE_COND = _bool_mask((3, 4), seed=3)
+
+CASES = [
+    OpCase("add", lambda a, b: a + b, normals((3, 4), (3, 4)), lambda a, b: a + b),
+    OpCase("add_broadcast", lambda a, b: a + b, normals((2, 3, 4), (3, 1)), lambda a, b: a + b),
+    OpCase("radd_scalar", lambda a: 2.5 + a, normal(3, 4), lambda a: 2.5 + a),
+    OpCase("sub_broadcast", lambda a, b: a - b, normals((4, 1), (1, 5)), lambda a, b: a - b),
+    OpCase("rsub_scalar", lambda a: 1.0 - a, normal(3), lambda a: 1.0 - a),
+    OpCase("mul_broadcast", lambda a, b: a * b, normals((2, 3, 4), (4,)), lambda a, b: a * b),
+    OpCase("div", lambda a, b: a / b, lambda r: [r.standard_normal((3, 4)), r.uniform(0.5, 2, (3, 4))],
+           lambda a, b: a / b),
+    OpCase("rdiv_scalar", lambda a: 1.0 / a, positive((3, 4)), lambda a: 1.0 / a),
+    OpCase("neg", lambda a: -a, normal(3, 4), lambda a: -a),
+    OpCase("pow_scalar", lambda a: a ** 3, normal(3, 4), lambda a: a ** 3),
+    OpCase("pow_fractional", lambda a: a ** 1.5, positive((3, 4)), lambda a: a ** 1.5),
+    OpCase("pow_tensor", lambda a, b: a ** b, lambda r: [r.uniform(0.5, 2, (3, 4)), r.standard_normal((3, 4))],
+           lambda a, b: a ** b),
+    OpCase("rpow_scalar", lambda a: 2.0 ** a, normal(3, 4), lambda a: 2.0 ** a),
+    OpCase("matmul", lambda a, b: a @ b, normals((3, 4), (4, 5)), lambda a, b: a @ b),
+    OpCase("matmul_batched_broadcast", lambda a, b: a @ b, normals((2, 1, 3, 4), (3, 4, 2)),
+           lambda a, b: a @ b),
+    OpCase("matmul_vec_mat", lambda a, b: a @ b, normals((4,), (4, 3)), lambda a, b: a @ b),
+    OpCase("matmul_mat_vec", lambda a, b: a @ b, normals((2, 3, 4), (4,)), lambda a, b: a @ b),
+    OpCase("sum_all", lambda a: a.sum(), normal(3, 4), lambda a: a.sum()),
+    OpCase("sum_axes_keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True), normal(2, 3, 4),
+           lambda a: a.sum(dim=(0, 2), keepdim=True)),
+    OpCase("mean_axis", lambda a: a.mean(axis=-1), normal(3, 4), lambda a: a.mean(dim=-1)),
+    OpCase("var_unbiased", lambda a: a.var(axis=1), normal(3, 5), lambda a: a.var(dim=1)),
+    OpCase("var_biased_all", lambda a: a.var(unbiased=False), normal(3, 5),
+           lambda a: a.var(unbiased=False)),
+    OpCase("max_axis", lambda a: a.max(axis=1), distinct(3, 5), lambda a: a.amax(dim=1)),
+    OpCase("min_all", lambda a: a.min(), distinct(3, 5), lambda a: a.amin()),
+    OpCase("reshape", lambda a: a.reshape(4, -1), normal(2, 3, 4), lambda a: a.reshape(4, -1)),
+    OpCase("transpose", lambda a: a.transpose(2, 0, 1), normal(2, 3, 4), lambda a: a.permute(2, 0, 1)),
+    OpCase("permute", lambda a: a.permute(1, 0, 2), normal(2, 3, 4), lambda a: a.permute(1, 0, 2)),
+    OpCase("T", lambda a: a.T, normal(3, 4), lambda a: a.T),
+    OpCase("flatten", lambda a: a.flatten(1), normal(2, 3, 4), lambda a: a.flatten(1)),
+    OpCase("squeeze", lambda a: a.squeeze(1), normal(3, 1, 4), lambda a: a.squeeze(1)),
+    OpCase("unsqueeze", lambda a: a.unsqueeze(-1), normal(3, 4), lambda a: a.unsqueeze(-1)),
+    OpCase("broadcast_to", lambda a: a.broadcast_to(2, 3, 4), normal(3, 1),
+           lambda a: a.broadcast_to((2, 3, 4))),
+    OpCase("getitem_slice", lambda a: a[1:, ::2, None], normal(3, 5), lambda a: a[1:, ::2, None]),
+    OpCase("getitem_int_array_repeats", lambda a: a[INT_INDEX], normal(4, 3),
+           lambda a: a[INT_INDEX]),
+    OpCase("getitem_bool_mask", lambda a: a[MASK], normal(4, 5), lambda a: a[MASK]),
+    OpCase("getitem_mixed", lambda a: a[..., INT_INDEX[:3], 1], normal(2, 4, 3),
+           lambda a: a[..., INT_INDEX[:3], 1]),
+    OpCase("pad", lambda a: a.pad(((1, 0), (2, 1))), normal(3, 4),
+           lambda a: __import__("torch").nn.functional.pad(a, (2, 1, 1, 0))),
+    OpCase("exp", lambda a: a.exp(), normal(3, 4), lambda a: a.exp()),
+    OpCase("log", lambda a: a.log(), positive((3, 4)), lambda a: a.log()),
+    OpCase("sqrt", lambda a: a.sqrt(), positive((3, 4)), lambda a: a.sqrt()),
+    OpCase("abs", lambda a: a.abs(), normal(3, 4), lambda a: a.abs(), kinks=(0.0,)),
+    OpCase("clip", lambda a: a.clip(-0.5, 0.7), normal(3, 4), lambda a: a.clamp(-0.5, 0.7),
+           kinks=(-0.5, 0.7)),
+    OpCase("maximum", lambda a, b: mg.maximum(a, b), normals((3, 4), (4,)),
+           lambda a, b: __import__("torch").maximum(a, b)),
+    OpCase("minimum", lambda a, b: mg.minimum(a, b), normals((3, 4), (3, 4)),
+           lambda a, b: __import__("torch").minimum(a, b)),
+    OpCase("where", lambda a, b: mg.where(mg.tensor(WHERE_COND, device=a.device), a, b),
+           normals((3, 4), (4,)),
+           lambda a, b: __import__("torch").where(__import__("torch").tensor(WHERE_COND), a, b)),
+    OpCase("relu", lambda a: a.relu(), normal(3, 4), lambda a: a.relu(), kinks=(0.0,)),
+    OpCase("sigmoid", lambda a: a.sigmoid(), normal(3, 4), lambda a: a.sigmoid()),
+    OpCase("tanh", lambda a: a.tanh(), normal(3, 4), lambda a: a.tanh()),
+    OpCase("softmax", lambda a: a.softmax(axis=0), normal(3, 4), lambda a: a.softmax(dim=0)),
+    OpCase("log_softmax", lambda a: a.log_softmax(axis=-1), normal(3, 4),
+           lambda a: a.log_softmax(dim=-1)),
+    OpCase("concatenate", lambda a, b: mg.concatenate([a, b, a], axis=1), normals((2, 3), (2, 1)),
+           lambda a, b: __import__("torch").cat([a, b, a], dim=1)),
+    OpCase("stack", lambda a, b: mg.stack([a, b], axis=1), normals((2, 3), (2, 3)),
+           lambda a, b: __import__("torch").stack([a, b], dim=1)),
+]
