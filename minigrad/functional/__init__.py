@@ -6,3 +6,6 @@ from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .activation import leaky_relu, relu6
 from .linear import dropout, linear
 from .loss import cross_entropy, mse_loss, nll_loss
+from .conv import conv2d, conv_transpose2d, set_workspace_limit, workspace_limit
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .normalization import batch_norm, local_response_norm

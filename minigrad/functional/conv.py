@@ -1,0 +1,284 @@
+"""2-D convolution and transposed convolution with im2col + GEMM (and a depthwise path).
+
+Three linear maps make up a convolution layer, and each is a Function whose
+backward is made of the other two — so gradients of any order work:
+
+    ConvForward     y  = conv(x, w)          backward: dx = ConvInputGrad(dy, w),
+                                                       dw = ConvWeightGrad(x, dy)
+    ConvInputGrad   dx = conv^T(dy, w)       (this *is* conv_transpose2d)
+    ConvWeightGrad  dw = corr(x, dy)
+
+How the GEMM path computes ``conv(x, w)`` (G groups, K = C_in/G * kH * kW):
+    col = im2col(x)                      (C_in, kH, kW, N, H_out, W_out) -> (G, K, N*H_out*W_out)
+    y   = w.reshape(G, C_out/G, K) @ col (G, C_out/G, N*H_out*W_out)  -- one batched matmul
+The column buffer is never kept for backward (the weight gradient rebuilds it),
+and the batch is processed in chunks so the buffer stays under
+``workspace_limit()`` bytes.
+
+Depthwise convolutions (groups == C_in) skip im2col: ``kernels`` multiply-accumulate
+over the kH*kW taps directly, which is faster than a GEMM with K = kH*kW.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import kernels
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from ._geometry import Pair, check_nchw, check_positive, pair
+
+_WORKSPACE = {"bytes": 256 * 2**20}
+
+
+def set_workspace_limit(num_bytes: int) -> None:
+    """Cap the im2col column buffer (default 256 MiB); bigger layers are chunked over the batch."""
+    if num_bytes < 1:
+        raise ValueError(f"workspace limit must be positive, got {num_bytes}")
+    _WORKSPACE["bytes"] = int(num_bytes)
+
+
+def workspace_limit() -> int:
+    """The current column-buffer budget in bytes."""
+    return _WORKSPACE["bytes"]
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything about a convolution except the arrays."""
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    groups: int
+    depthwise: bool  # use the direct depthwise kernels instead of im2col + GEMM
+
+    def window(self) -> tuple[Pair, Pair, Pair]:
+        return self.stride, self.padding, self.dilation
+
+
+# ---- the GEMM path (arrays in, arrays out) ------------------------------------------------
+def _batch_chunks(n: int, bytes_per_item: int) -> list[slice]:
+    """Split range(n) so each chunk's column buffer fits the workspace budget."""
+    per_chunk = max(1, workspace_limit() // max(bytes_per_item, 1))
+    return [slice(i, min(i + per_chunk, n)) for i in range(0, n, per_chunk)]
+
+
+def _out_hw(in_hw: tuple[int, int], kernel: Pair, geo: ConvGeometry) -> Pair:
+    return kernels.output_hw(in_hw, kernel, *geo.window())
+
+
+def _gemm_forward(x: Any, w: Any, geo: ConvGeometry) -> Any:
+    xp = backend.get_array_module(x)
+    n, c_in, h, w_in = x.shape
+    c_out, _, kh, kw = w.shape
+    g = geo.groups
+    oh, ow = _out_hw((h, w_in), (kh, kw), geo)
+    weight = w.reshape(g, c_out // g, -1)
+    y = xp.empty((c_out, n, oh, ow), dtype=x.dtype)
+    for part in _batch_chunks(n, c_in * kh * kw * oh * ow * x.itemsize):
+        col = kernels.im2col(x[part], (kh, kw), *geo.window())
+        rows = col.shape[3] * oh * ow
+        y[:, part] = (weight @ col.reshape(g, -1, rows)).reshape(c_out, -1, oh, ow)
+    return y.transpose(1, 0, 2, 3)  # (C_out, N, ...) -> (N, C_out, ...) view
+
+
+def _gemm_input_grad(gy: Any, w: Any, x_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+    xp = backend.get_array_module(gy)
+    n, c_in, h, w_in = x_shape
+    c_out, _, kh, kw = w.shape
+    g = geo.groups
+    _, _, oh, ow = gy.shape
+    weight_t = w.reshape(g, c_out // g, -1).transpose(0, 2, 1)  # (G, K, C_out/G)
+    gx = xp.empty(x_shape, dtype=gy.dtype)
+    for part in _batch_chunks(n, c_in * kh * kw * oh * ow * gy.itemsize):
+        g_out = gy[part].transpose(1, 0, 2, 3).reshape(g, c_out // g, -1)
+        col = (weight_t @ g_out).reshape(c_in, kh, kw, -1, oh, ow)
+        gx[part] = kernels.col2im(col, (col.shape[3], c_in, h, w_in), (kh, kw), *geo.window())
+    return gx
+
+
+def _gemm_weight_grad(x: Any, gy: Any, w_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+    xp = backend.get_array_module(x)
+    n, c_in, _, _ = x.shape
+    c_out, _, kh, kw = w_shape
+    g = geo.groups
+    _, _, oh, ow = gy.shape
+    gw = xp.zeros((g, c_out // g, c_in // g * kh * kw), dtype=x.dtype)
+    for part in _batch_chunks(n, c_in * kh * kw * oh * ow * x.itemsize):
+        col = kernels.im2col(x[part], (kh, kw), *geo.window())
+        rows = col.shape[3] * oh * ow
+        g_out = gy[part].transpose(1, 0, 2, 3).reshape(g, c_out // g, rows)
+        gw += g_out @ col.reshape(g, -1, rows).transpose(0, 2, 1)
+    return gw.reshape(w_shape)
+
+
+def _forward(x: Any, w: Any, geo: ConvGeometry) -> Any:
+    if geo.depthwise:
+        return kernels.depthwise_conv2d_forward(x, w, *geo.window())
+    return _gemm_forward(x, w, geo)
+
+
+def _input_grad(gy: Any, w: Any, x_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+    if geo.depthwise:
+        return kernels.depthwise_conv2d_backward_input(gy, w, x_shape, *geo.window())
+    return _gemm_input_grad(gy, w, x_shape, geo)
+
+
+def _weight_grad(x: Any, gy: Any, w_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+    if geo.depthwise:
+        return kernels.depthwise_conv2d_backward_weight(gy, x, w_shape, *geo.window())
+    return _gemm_weight_grad(x, gy, w_shape, geo)
+
+
+# ---- the three Functions ------------------------------------------------------------------
+class ConvForward(Function):
+    """y = conv(x, w). Saves x and w (not the column buffer)."""
+
+    def __init__(self, geo: ConvGeometry) -> None:
+        self.geo = geo
+
+    def forward(self, x: Any, w: Any) -> Any:
+        self.save_inputs(0, 1)
+        return _forward(x, w, self.geo)
+
+    def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, w = self.saved_inputs
+        gx = ConvInputGrad.apply(gy, w, geo=self.geo, x_shape=x.shape) \
+            if self.needs_input_grad[0] else None
+        gw = ConvWeightGrad.apply(x, gy, geo=self.geo, w_shape=w.shape) \
+            if self.needs_input_grad[1] else None
+        return gx, gw
+
+
+class ConvInputGrad(Function):
+    """dx = conv^T(dy, w), the adjoint of ConvForward in x (= conv_transpose2d)."""
+
+    def __init__(self, geo: ConvGeometry, x_shape: tuple[int, ...]) -> None:
+        self.geo = geo
+        self.x_shape = x_shape
+
+    def forward(self, gy: Any, w: Any) -> Any:
+        self.save_inputs(0, 1)
+        return _input_grad(gy, w, self.x_shape, self.geo)
+
+    def backward(self, ggx: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        gy, w = self.saved_inputs
+        g_gy = ConvForward.apply(ggx, w, geo=self.geo) if self.needs_input_grad[0] else None
+        g_w = ConvWeightGrad.apply(ggx, gy, geo=self.geo, w_shape=w.shape) \
+            if self.needs_input_grad[1] else None
+        return g_gy, g_w
+
+
+class ConvWeightGrad(Function):
+    """dw = sum over batch and positions of dy * (window of x)."""
+
+    def __init__(self, geo: ConvGeometry, w_shape: tuple[int, ...]) -> None:
+        self.geo = geo
+        self.w_shape = w_shape
+
+    def forward(self, x: Any, gy: Any) -> Any:
+        self.save_inputs(0, 1)
+        return _weight_grad(x, gy, self.w_shape, self.geo)
+
+    def backward(self, ggw: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, gy = self.saved_inputs
+        g_x = ConvInputGrad.apply(gy, ggw, geo=self.geo, x_shape=x.shape) \
+            if self.needs_input_grad[0] else None
+        g_gy = ConvForward.apply(x, ggw, geo=self.geo) if self.needs_input_grad[1] else None
+        return g_x, g_gy
+
+
+# ---- public functions ---------------------------------------------------------------------
+def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, c_in: int,
+              conv_in_channels: int, weight_shape: tuple[int, ...], op: str) -> ConvGeometry:
+    """Check the settings; ``conv_in_channels`` is C_in of the underlying forward conv."""
+    stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding"), \
+        pair(dilation, "dilation")
+    check_positive({"stride": stride, "padding": padding, "dilation": dilation}, op,
+                   allow_zero=("padding",))
+    if groups < 1 or c_in % groups:
+        raise ValueError(f"{op}: in_channels={c_in} is not divisible by groups={groups}")
+    # depthwise: every input channel has its own filters (weight (C*m, 1, kH, kW))
+    depthwise = groups > 1 and groups == conv_in_channels and weight_shape[1] == 1
+    return ConvGeometry(stride, padding, dilation, groups, depthwise)
+
+
+def _add_bias(y: Tensor, bias: Tensor | None, channels: int, op: str) -> Tensor:
+    if bias is None:
+        return y
+    if bias.shape != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {bias.shape}")
+    return y + bias.reshape(1, channels, 1, 1)
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation (what deep learning calls convolution).
+
+    x: (N, C_in, H, W); weight: (C_out, C_in/groups, kH, kW); bias: (C_out,).
+    Returns (N, C_out, H_out, W_out) with
+    H_out = floor((H + 2 pad - dilation (kH - 1) - 1) / stride) + 1.
+    """
+    check_nchw(x, "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in/groups, kH, kW), "
+                         f"got shape {weight.shape}")
+    c_in = x.shape[1]
+    geo = _geometry(stride, padding, dilation, groups, c_in, c_in, weight.shape, "conv2d")
+    c_out = weight.shape[0]
+    if weight.shape[1] * groups != c_in:
+        raise ValueError(f"conv2d: input has {c_in} channels but the weight {weight.shape} with "
+                         f"groups={groups} expects {weight.shape[1] * groups}")
+    if c_out % groups:
+        raise ValueError(f"conv2d: out_channels={c_out} is not divisible by groups={groups}")
+    _check_fits(x.shape, weight.shape[2:], geo, "conv2d")
+    return _add_bias(ConvForward.apply(x, weight, geo=geo), bias, c_out, "conv2d")
+
+
+def _check_fits(x_shape: tuple[int, ...], kernel: tuple[int, ...], geo: ConvGeometry,
+                op: str) -> None:
+    h, w = x_shape[2:]
+    ph, pw = geo.padding
+    dh, dw = geo.dilation
+    span = (dh * (kernel[0] - 1) + 1, dw * (kernel[1] - 1) + 1)
+    if span[0] > h + 2 * ph or span[1] > w + 2 * pw:
+        raise ValueError(f"{op}: kernel size {tuple(kernel)} (dilated extent {span}) is larger "
+                         f"than the padded input ({h + 2 * ph}, {w + 2 * pw}) of input shape "
+                         f"{tuple(x_shape)} with padding {geo.padding}")
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
+                     groups: int = 1) -> Tensor:
+    """Transposed convolution: the gradient of conv2d w.r.t. its input, as a layer.
+
+    x: (N, C_in, H, W); weight: (C_in, C_out/groups, kH, kW); bias: (C_out,).
+    H_out = (H - 1) stride - 2 pad + dilation (kH - 1) + output_padding + 1.
+    """
+    check_nchw(x, "conv_transpose2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv_transpose2d: weight must be 4-D (C_in, C_out/groups, kH, kW), "
+                         f"got shape {weight.shape}")
+    c_in = x.shape[1]
+    if weight.shape[0] != c_in:
+        raise ValueError(f"conv_transpose2d: input has {c_in} channels but the weight "
+                         f"{weight.shape} expects {weight.shape[0]}")
+    geo = _geometry(stride, padding, dilation, groups, c_in, weight.shape[1] * groups,
+                    weight.shape, "conv_transpose2d")
+    extra = pair(output_padding, "output_padding")
+    if extra[0] >= max(geo.stride[0], geo.dilation[0]) or \
+            extra[1] >= max(geo.stride[1], geo.dilation[1]) or min(extra) < 0:
+        raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than "
+                         f"stride {geo.stride} or dilation {geo.dilation}")
+    c_out = weight.shape[1] * groups
+    out_hw = tuple((x.shape[2 + i] - 1) * geo.stride[i] - 2 * geo.padding[i]
+                   + geo.dilation[i] * (weight.shape[2 + i] - 1) + extra[i] + 1 for i in range(2))
+    if min(out_hw) < 1:
+        raise ValueError(f"conv_transpose2d: output size {out_hw} is too small for input "
+                         f"{x.shape} and weight {weight.shape}")
+    x_shape = (x.shape[0], c_out) + out_hw
+    y = ConvInputGrad.apply(x, weight, geo=geo, x_shape=x_shape)
+    return _add_bias(y, bias, c_out, "conv_transpose2d")
+

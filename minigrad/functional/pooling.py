@@ -1,0 +1,155 @@
+"""Pooling: max (gradient to the first maximum of each window), average, adaptive average.
+
+Max pooling is a *selection*: y = x at argmax positions. Its backward scatters
+dy to those positions (overlapping windows accumulate), and the backward of
+that scatter is the selection again — two Functions that are each other's
+adjoint, so double backprop works. Ties: the gradient goes to the FIRST
+maximum of the window in row-major order (and nowhere else).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import kernels
+
+from ..autograd import Function
+from ..ops.arithmetic import matmul
+from ..tensor import Tensor
+from ._geometry import Pair, check_nchw, check_positive, pair
+
+Window = tuple[Pair, Pair, Pair, Pair]  # kernel_size, stride, padding, dilation
+
+
+class MaxPool2d(Function):
+    def __init__(self, window: Window) -> None:
+        self.window = window
+
+    def forward(self, x: Any) -> Any:
+        y, self.argmax = kernels.max_pool2d_forward(x, *self.window)
+        self.x_shape = x.shape
+        return y
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return MaxPoolScatter.apply(gy, argmax=self.argmax, window=self.window,
+                                    x_shape=self.x_shape)
+
+
+class MaxPoolScatter(Function):
+    """Add each dy to the input position its window took the max from."""
+
+    def __init__(self, argmax: Any, window: Window, x_shape: tuple[int, ...]) -> None:
+        self.argmax, self.window, self.x_shape = argmax, window, x_shape
+
+    def forward(self, gy: Any) -> Any:
+        return kernels.max_pool2d_backward(gy, self.argmax, self.x_shape, *self.window)
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return MaxPoolGather.apply(ggx, argmax=self.argmax, window=self.window)
+
+
+class MaxPoolGather(Function):
+    """Pick x at the argmax positions of a previous max pooling."""
+
+    def __init__(self, argmax: Any, window: Window) -> None:
+        self.argmax, self.window = argmax, window
+
+    def forward(self, x: Any) -> Any:
+        self.x_shape = x.shape
+        return kernels.max_pool2d_select(x, self.argmax, *self.window)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return MaxPoolScatter.apply(gy, argmax=self.argmax, window=self.window,
+                                    x_shape=self.x_shape)
+
+
+class AvgPool2d(Function):
+    def __init__(self, window: Window, count_include_pad: bool) -> None:
+        self.window, self.count_include_pad = window, count_include_pad
+
+    def forward(self, x: Any) -> Any:
+        self.x_shape = x.shape
+        return kernels.avg_pool2d_forward(x, *self.window[:3], self.count_include_pad)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return AvgPoolSpread.apply(gy, window=self.window, x_shape=self.x_shape,
+                                   count_include_pad=self.count_include_pad)
+
+
+class AvgPoolSpread(Function):
+    """Spread each dy evenly over its window (the adjoint of average pooling)."""
+
+    def __init__(self, window: Window, x_shape: tuple[int, ...], count_include_pad: bool) -> None:
+        self.window, self.x_shape, self.count_include_pad = window, x_shape, count_include_pad
+
+    def forward(self, gy: Any) -> Any:
+        return kernels.avg_pool2d_backward(gy, self.x_shape, *self.window[:3],
+                                           self.count_include_pad)
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return AvgPool2d.apply(ggx, window=self.window, count_include_pad=self.count_include_pad)
+
+
+def _window(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+            op: str) -> Window:
+    check_nchw(x, op)
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else pair(stride, "stride")
+    padding, dilation = pair(padding, "padding"), pair(dilation, "dilation")
+    check_positive({"kernel_size": kernel, "stride": stride, "padding": padding,
+                    "dilation": dilation}, op, allow_zero=("padding",))
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
+    h, w = x.shape[2:]
+    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if span[0] > h + 2 * padding[0] or span[1] > w + 2 * padding[1]:
+        raise ValueError(f"{op}: kernel size {kernel} is larger than the padded input "
+                         f"({h + 2 * padding[0]}, {w + 2 * padding[1]}) of input shape {x.shape}")
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1) -> Tensor:
+    """Max over each window. x: (N, C, H, W) -> (N, C, H_out, W_out); stride defaults to
+    kernel_size; padding counts as -inf."""
+    return MaxPool2d.apply(x, window=_window(x, kernel_size, stride, padding, dilation,
+                                             "max_pool2d"))
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over each window (zero padding counted in the divisor unless
+    ``count_include_pad=False``). x: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    window = _window(x, kernel_size, stride, padding, 1, "avg_pool2d")
+    return AvgPool2d.apply(x, window=window, count_include_pad=count_include_pad)
+
+
+def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """(out, size) averaging matrix: row i averages input bins
+    [floor(i size / out), ceil((i + 1) size / out)) — PyTorch's adaptive bins."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size (H_o, W_o), whatever the input size.
+
+    Adaptive average pooling is linear and separable: y = P_h x P_w^T with
+    averaging matrices P_h (H_o, H) and P_w (W_o, W), so it is two matmuls.
+    """
+    check_nchw(x, "adaptive_avg_pool2d")
+    out_h, out_w = pair(output_size, "output_size") if output_size is not None else x.shape[2:]
+    h, w = x.shape[2:]
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size}")
+    if (out_h, out_w) == (1, 1):
+        return x.mean(axis=(2, 3), keepdims=True)
+    if (out_h, out_w) == (h, w):
+        return x
+    rows = Tensor(_adaptive_matrix(h, out_h, x.dtype), device=x.device)
+    cols = Tensor(_adaptive_matrix(w, out_w, x.dtype).T.copy(), device=x.device)
+    return matmul(matmul(rows, x), cols)
