@@ -18,6 +18,7 @@ from .ops.reduction import argmax, argmin, max, mean, min, sum, var
 from .ops.shape import (broadcast_to, cat, concatenate, expand, flatten, pad, permute, reshape,
                         squeeze, stack, transpose, unsqueeze)
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import Tensor
 
 _methods.install()
