@@ -92,9 +92,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm in eval mode needs running_mean and running_var")
-        inv_std = Tensor._make(1.0 / backend.get_array_module(running_var.data).sqrt(
-            running_var.data + eps))
-        x_hat = (x - _per_channel(running_mean.detach(), x.ndim)) * _per_channel(inv_std, x.ndim)
+        xp = backend.get_array_module(running_var.data)
+        mean = Tensor._make(running_mean.data.astype(x.dtype, copy=False))
+        inv_std = Tensor._make((1.0 / xp.sqrt(running_var.data + eps)).astype(x.dtype, copy=False))
+        x_hat = (x - _per_channel(mean, x.ndim)) * _per_channel(inv_std, x.ndim)
     if weight is not None:
         x_hat = x_hat * _per_channel(weight, x.ndim)
     if bias is not None:

@@ -125,3 +125,78 @@ CASES = [
     OpCase("stack", lambda a, b: mg.stack([a, b], axis=1), normals((2, 3), (2, 3)),
            lambda a, b: __import__("torch").stack([a, b], dim=1)),
 ]
+
+
+# ---- minigrad.functional ----------------------------------------------------------------
+import minigrad.functional as F  # noqa: E402
+
+
+def tF():
+    import torch.nn.functional
+    return torch.nn.functional
+
+
+TARGET = np.array([1, 0, 4, 2])
+RUNNING_MEAN = np.array([0.1, -0.2, 0.3])
+RUNNING_VAR = np.array([0.5, 1.5, 2.0])
+
+
+def _running(device_of):
+    return (mg.tensor(RUNNING_MEAN, device=device_of.device),
+            mg.tensor(RUNNING_VAR, device=device_of.device))
+
+
+FUNCTIONAL_CASES = [
+    OpCase("linear", F.linear, normals((3, 4), (5, 4), (5,)), lambda *a: tF().linear(*a)),
+    OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1), normals((2, 3, 5, 5), (4, 3, 3, 3), (4,)),
+           lambda x, w, b: tF().conv2d(x, w, b, padding=1)),
+    OpCase("conv2d_grouped_strided_dilated",
+           lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2),
+           normals((1, 4, 7, 6), (6, 2, 3, 2)),
+           lambda x, w: tF().conv2d(x, w, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+    OpCase("conv2d_depthwise_multiplier2", lambda x, w: F.conv2d(x, w, padding=1, stride=2, groups=3),
+           normals((2, 3, 5, 5), (6, 1, 3, 3)),
+           lambda x, w: tF().conv2d(x, w, padding=1, stride=2, groups=3)),
+    OpCase("conv_transpose2d",
+           lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+           normals((1, 4, 3, 3), (4, 3, 3, 3), (3,)),
+           lambda x, w, b: tF().conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)),
+    OpCase("conv_transpose2d_grouped", lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2),
+           normals((1, 4, 3, 4), (4, 1, 3, 3)),
+           lambda x, w: tF().conv_transpose2d(x, w, groups=2, dilation=2)),
+    OpCase("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1), distinct(1, 2, 6, 6),
+           lambda x: tF().max_pool2d(x, 3, 2, 1)),
+    OpCase("max_pool2d_dilated", lambda x: F.max_pool2d(x, (2, 3), 1, 0, 2), distinct(1, 2, 6, 7),
+           lambda x: tF().max_pool2d(x, (2, 3), 1, 0, 2)),
+    OpCase("avg_pool2d", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+           normal(1, 2, 6, 5), lambda x: tF().avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
+    OpCase("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (3, 4)), normal(1, 2, 5, 7),
+           lambda x: tF().adaptive_avg_pool2d(x, (3, 4))),
+    OpCase("batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           lambda r: [r.standard_normal((4, 3, 2, 2)) * 2 + 1, r.standard_normal(3), r.standard_normal(3)],
+           lambda x, w, b: tF().batch_norm(x, None, None, w, b, training=True)),
+    OpCase("batch_norm_eval", lambda x, w, b: F.batch_norm(x, *_running(x), w, b, training=False),
+           normals((4, 3, 2, 2), (3,), (3,)),
+           lambda x, w, b: tF().batch_norm(x, __import__("torch").tensor(RUNNING_MEAN, dtype=x.dtype),
+                                           __import__("torch").tensor(RUNNING_VAR, dtype=x.dtype),
+                                           w, b, training=False)),
+    OpCase("local_response_norm", lambda x: F.local_response_norm(x, 3, alpha=0.1, k=2.0),
+           normal(2, 5, 2, 2), lambda x: tF().local_response_norm(x, 3, alpha=0.1, k=2.0)),
+    OpCase("cross_entropy_label_smoothing",
+           lambda x: F.cross_entropy(x, mg.tensor(TARGET, device=x.device), label_smoothing=0.1),
+           normal(4, 5),
+           lambda x: tF().cross_entropy(x, __import__("torch").tensor(TARGET), label_smoothing=0.1)),
+    OpCase("cross_entropy_sum_spatial",
+           lambda x: F.cross_entropy(x, mg.tensor(TARGET.reshape(2, 2) % 3, device=x.device).reshape(2, 1, 2),
+                                     reduction="sum"),
+           normal(2, 3, 1, 2),
+           lambda x: tF().cross_entropy(x, __import__("torch").tensor(TARGET.reshape(2, 2) % 3).reshape(2, 1, 2),
+                                        reduction="sum")),
+    OpCase("nll_loss", lambda x: F.nll_loss(x, mg.tensor(TARGET, device=x.device), reduction="none"),
+           normal(4, 5), lambda x: tF().nll_loss(x, __import__("torch").tensor(TARGET), reduction="none")),
+    OpCase("mse_loss", F.mse_loss, normals((3, 4), (3, 4)), lambda a, b: tF().mse_loss(a, b)),
+    OpCase("leaky_relu", lambda x: F.leaky_relu(x, 0.2), normal(3, 4),
+           lambda x: tF().leaky_relu(x, 0.2), kinks=(0.0,)),
+    OpCase("relu6", lambda x: F.relu6(x * 4.0), normal(3, 4), lambda x: tF().relu6(x * 4.0),
+           kinks=(0.0, 1.5)),
+]

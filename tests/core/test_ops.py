@@ -4,14 +4,14 @@ import pytest
 
 import minigrad as mg
 
-from op_table import CASES
+from op_table import CASES, FUNCTIONAL_CASES
 
 try:
     import torch
 except ImportError:  # the PyTorch cross-checks skip cleanly without it
     torch = None
 
-pytestmark = pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+pytestmark = pytest.mark.parametrize("case", CASES + FUNCTIONAL_CASES, ids=lambda c: c.name)
 
 
 def tensors(arrays, device, dtype=np.float64, requires_grad=True):
