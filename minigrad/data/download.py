@@ -1,17 +1,17 @@
-"""Downloading a file safely: checksum verified, written atomically.
+"""Downloading a file safely: checksum verified, written atomically (see :mod:`.atomic`).
 
-The file is streamed into a temporary file next to its destination, flushed to disk,
-checked, and only then renamed over the destination (``os.replace`` is atomic on POSIX
-and Windows). So the destination is either absent, the old file, or the complete,
-verified new file: never a partial download, even if the process is killed midway.
+The destination is either absent, the old file, or the complete, verified new file:
+never a partial download, even if the process is killed midway.
 """
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from .atomic import atomic_write
 
 CHUNK_BYTES = 1 << 20
 
@@ -42,37 +42,29 @@ def download_url(url: str, path: str | os.PathLike[str], md5: str | None = None,
     path = Path(path)
     if path.exists() and (md5 is None or file_md5(path) == md5):
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part")
     try:
-        digest = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(descriptor, "wb") as temp, \
-                urllib.request.urlopen(url, timeout=timeout) as response:
-            while chunk := response.read(CHUNK_BYTES):
-                digest.update(chunk)
-                temp.write(chunk)
-            temp.flush()
-            os.fsync(temp.fileno())
-        if md5 is not None and digest.hexdigest() != md5:
-            raise RuntimeError(f"md5 mismatch: expected {md5}, got {digest.hexdigest()}; "
-                               "the file was not written")
-        os.replace(temp_name, path)
-    except BaseException as error:
-        Path(temp_name).unlink(missing_ok=True)
-        if isinstance(error, Exception):  # not for KeyboardInterrupt and the like
+        with atomic_write(path) as temp:
+            digest = _fetch(url, temp, timeout)
+            if md5 is not None and digest != md5:
+                raise RuntimeError(f"md5 mismatch: expected {md5}, got {digest}; "
+                                   "the file was not written")
+    except Exception as error:
+        if hasattr(error, "add_note"):  # Python >= 3.11
             error.add_note(f"while downloading {url} to {path}")
         raise
-    _fsync_directory(path.parent)
     return path
 
 
-def _fsync_directory(folder: Path) -> None:
-    """Flush a folder's entries to disk, so a completed rename survives a power cut."""
-    if os.name != "posix":  # Windows cannot open a folder; its rename is durable enough
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+def _fetch(url: str, destination: Path, timeout: float) -> str:
+    """Stream ``url`` into ``destination``; returns the md5 of the bytes received."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with urllib.request.urlopen(url, timeout=timeout) as response, \
+            open(destination, "wb") as file:
+        while chunk := response.read(CHUNK_BYTES):
+            digest.update(chunk)
+            file.write(chunk)
+        # read() returns b"" when the server closes early, even if bytes of the announced
+        # Content-Length are missing (http.client keeps that for compatibility): check here.
+        if response.length:
+            raise http.client.IncompleteRead(b"", response.length)
+    return digest.hexdigest()

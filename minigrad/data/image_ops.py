@@ -37,7 +37,7 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         raise TypeError(f"resize works on uint8 images, got {image.dtype}; "
                         "resize before ToArray")
     height, width = size
-    if image.ndim == 3 and image.shape[2] != 3:  # Pillow has no mode for these: one channel at a time
+    if image.ndim == 3 and image.shape[2] != 3:  # no Pillow mode for these: channel by channel
         return np.stack([resize(image[..., c], size) for c in range(image.shape[2])], axis=-1)
     resized = Image.fromarray(np.ascontiguousarray(image)).resize(
         (width, height), Image.Resampling.BILINEAR)
@@ -51,7 +51,7 @@ def crop(image: np.ndarray, top: int, left: int, height: int, width: int) -> np.
 
 def pad(image: np.ndarray, left: int, top: int, right: int, bottom: int,
         fill: float = 0) -> np.ndarray:
-    """``image`` with ``fill``-valued borders of the given widths: ``(top+H+bottom)×(left+W+right)``."""
+    """``image`` with ``fill`` borders of these widths: ``(top+H+bottom)×(left+W+right)``."""
     widths = [(top, bottom), (left, right)] + [(0, 0)] * (image.ndim - 2)
     return np.pad(image, widths, mode="constant", constant_values=fill)
 

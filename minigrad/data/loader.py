@@ -30,7 +30,7 @@ import numpy as np
 
 from .collate import stack_batch
 from .dataset import Dataset
-from .rng import epoch_generator, item_generator, item_rng
+from .rng import epoch_generator, item_rng
 
 Batch = tuple[np.ndarray, ...]
 
@@ -114,6 +114,7 @@ class DataLoader:
         return [order[start:start + self.batch_size] for start in starts]
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        """Start epoch ``self.epoch`` (and count it): an iterator over its batches."""
         epoch = self.epoch
         self.epoch += 1
         batches = self.batch_indices(epoch)
@@ -122,12 +123,14 @@ class DataLoader:
         return self._prefetching(batches, epoch)
 
     def _load_item(self, index: int, epoch: int) -> tuple[Any, int]:
+        """``dataset[index]``, its random transforms drawing from the item's own generator."""
         try:
-            with item_rng(item_generator(self.seed, epoch, index)):
+            with item_rng(self.seed, epoch, index):
                 return self.dataset[index]
         except Exception as error:
-            error.add_note(f"(raised by the DataLoader loading item {index} "
-                           f"of {type(self.dataset).__name__})")
+            if hasattr(error, "add_note"):  # Python >= 3.11
+                error.add_note(f"(raised by the DataLoader loading item {index} "
+                               f"of {type(self.dataset).__name__})")
             raise
 
     def _load_batch(self, indices: np.ndarray, epoch: int) -> Batch:

@@ -27,22 +27,41 @@ def resolve(rng: np.random.Generator | None) -> np.random.Generator:
     """The generator a random transform should draw from (see the module docstring)."""
     if rng is not None:
         return rng
-    item = getattr(_local, "rng", None)
+    item = getattr(_local, "item", None)
     if item is not None:
-        return item
+        return item.generator()
     from ..random import generator  # imported late: minigrad's core imports this package
     return generator()
 
 
 @contextmanager
-def item_rng(rng: np.random.Generator) -> Iterator[np.random.Generator]:
-    """Make ``rng`` the default generator of this thread for the duration of the block."""
-    previous = getattr(_local, "rng", None)
-    _local.rng = rng
+def item_rng(seed: int, epoch: int, index: int) -> Iterator[None]:
+    """In this block, ``rng=None`` on this thread means ``item_generator(seed, epoch, index)``.
+
+    The generator is built on first use and then reused for the rest of the item, so an
+    item whose transforms draw nothing costs nothing.
+    """
+    previous = getattr(_local, "item", None)
+    _local.item = _Item(seed, epoch, index)
     try:
-        yield rng
+        yield
     finally:
-        _local.rng = previous
+        _local.item = previous
+
+
+class _Item:
+    """The item being loaded on a thread; its generator is built on first request."""
+
+    __slots__ = ("key", "_generator")
+
+    def __init__(self, seed: int, epoch: int, index: int) -> None:
+        self.key = (seed, epoch, index)
+        self._generator: np.random.Generator | None = None
+
+    def generator(self) -> np.random.Generator:
+        if self._generator is None:
+            self._generator = item_generator(*self.key)
+        return self._generator
 
 
 def item_generator(seed: int, epoch: int, index: int) -> np.random.Generator:

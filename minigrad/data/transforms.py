@@ -71,7 +71,7 @@ class Compose(Transform):
         self._takes_rng = [_takes_rng(t) for t in self.transforms]
 
     def __call__(self, image: Any, rng: np.random.Generator | None = None) -> Any:
-        for transform, takes_rng in zip(self.transforms, self._takes_rng):
+        for transform, takes_rng in zip(self.transforms, self._takes_rng, strict=True):
             image = transform(image, rng=rng) if takes_rng else transform(image)
         return image
 
@@ -85,10 +85,7 @@ class ToArray(Transform):
 
     def __call__(self, image: Any, rng: np.random.Generator | None = None) -> np.ndarray:
         array = image_ops.as_array(image)
-        if array.ndim == 2:
-            array = array[None]
-        else:
-            array = array.transpose(2, 0, 1)
+        array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
         return image_ops.to_float(np.ascontiguousarray(array))
 
 
@@ -244,13 +241,14 @@ def _jitter_range(value: float | tuple[float, float], name: str, center: float,
                   bounds: tuple[float, float]) -> tuple[float, float] | None:
     """torchvision's ``ColorJitter`` argument forms as a ``(min, max)`` range, or None for "off".
 
-    A number ``v`` means ``[center - v, center + v]`` (clipped to ``bounds``); a pair is the
-    range itself. A range that is the single point ``center`` changes nothing: None.
+    A number ``v`` means ``[max(center - v, bounds[0]), center + v]``; a pair is the range
+    itself. The range must lie within ``bounds``. The single point ``center`` changes
+    nothing: None.
     """
     if isinstance(value, (int, float, np.number)):
         if value < 0:
             raise ValueError(f"{name} must be non-negative, got {value}")
-        low, high = max(center - value, bounds[0]), min(center + value, bounds[1])
+        low, high = max(center - value, bounds[0]), center + value
     elif len(value) == 2:
         low, high = float(value[0]), float(value[1])
     else:

@@ -1,0 +1,214 @@
+"""DataLoader: batches, shuffling per seed and epoch, worker threads, errors, resuming."""
+import threading
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.data import ArrayDataset, DataLoader, Dataset, Subset, stack_batch
+from minigrad.data import transforms as T
+
+
+def images(n=10, shape=(12, 12, 3)):
+    return np.random.default_rng(0).integers(0, 256, (n, *shape), dtype=np.uint8)
+
+
+def dataset(n=10, transform=None):
+    return ArrayDataset(images(n), np.arange(n) % 3, transform=transform)
+
+
+def augmented(n=23):
+    return dataset(n, T.Compose([T.RandomCrop(8, padding=2), T.RandomHorizontalFlip(),
+                                 T.ColorJitter(0.5, 0.5, 0.5, 0.1), T.ToArray()]))
+
+
+def collect(loader):
+    """One epoch of the loader as NumPy ``(images, labels)`` pairs."""
+    return [(x.numpy(), y.numpy()) for x, y in loader]
+
+
+def labels_in_order(loader):
+    return np.concatenate([y.numpy() for _, y in loader])
+
+
+def assert_same_batches(one, two):
+    for (x1, y1), (x2, y2) in zip(one, two, strict=True):
+        np.testing.assert_array_equal(x1, x2)
+        np.testing.assert_array_equal(y1, y2)
+
+
+def test_batches_are_tensors_with_the_right_shapes():
+    loader = DataLoader(dataset(10, T.ToArray()), batch_size=4)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3
+    x, y = batches[0]
+    assert isinstance(x, mg.Tensor) and isinstance(y, mg.Tensor)
+    assert x.shape == (4, 3, 12, 12) and x.dtype == np.float32 and x.device == "cpu"
+    assert y.shape == (4,) and y.dtype == np.int64
+    assert batches[-1][0].shape == (2, 3, 12, 12)
+    np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in batches]),
+                                  np.arange(10) % 3)
+    np.testing.assert_array_equal(x.numpy()[1], images()[1].transpose(2, 0, 1) / np.float32(255))
+
+
+def test_uint8_items_stay_uint8_and_grayscale_stacks_to_nhw():
+    data = ArrayDataset(images(6, (5, 7)), np.zeros(6))
+    x, y = next(iter(DataLoader(data, batch_size=6)))
+    assert x.shape == (6, 5, 7) and x.dtype == np.uint8 and x.numpy().flags.c_contiguous
+
+
+def test_drop_last():
+    loader = DataLoader(dataset(10), batch_size=4, drop_last=True)
+    assert len(loader) == 2 and [x.shape[0] for x, _ in loader] == [4, 4]
+    assert len(DataLoader(dataset(8), batch_size=4, drop_last=True)) == 2
+
+
+def test_shuffle_is_a_permutation_reproducible_per_seed_and_epoch():
+    data = ArrayDataset(np.arange(50)[:, None], np.arange(50))
+    a, b, c = (DataLoader(data, batch_size=8, shuffle=True, seed=s) for s in (1, 1, 2))
+    a0, a1 = labels_in_order(a), labels_in_order(a)  # epochs 0 and 1
+    b0, b1, c0 = labels_in_order(b), labels_in_order(b), labels_in_order(c)
+    assert sorted(a0) == list(range(50))
+    np.testing.assert_array_equal(a0, b0)
+    np.testing.assert_array_equal(a1, b1)
+    assert not np.array_equal(a0, a1) and not np.array_equal(a0, c0)
+    a.set_epoch(1)
+    np.testing.assert_array_equal(labels_in_order(a), a1)
+    assert a.epoch == 2
+
+
+def test_no_shuffle_keeps_dataset_order():
+    data = ArrayDataset(np.arange(7)[:, None], np.arange(7))
+    loader = DataLoader(data, batch_size=3, seed=0)
+    assert [list(y.numpy()) for _, y in loader] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_augmentation_is_reproducible_and_differs_between_epochs():
+    first = collect(DataLoader(augmented(), batch_size=5, seed=3))
+    again = collect(DataLoader(augmented(), batch_size=5, seed=3))
+    assert_same_batches(first, again)
+    loader = DataLoader(augmented(), batch_size=5, seed=3)
+    collect(loader)
+    assert not np.array_equal(collect(loader)[0][0], first[0][0])
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_workers_give_identical_batches(batch_size):
+    serial = DataLoader(augmented(), batch_size=batch_size, shuffle=True, seed=7)
+    threaded = DataLoader(augmented(), batch_size=batch_size, shuffle=True, seed=7,
+                          num_workers=2)
+    for _ in range(2):  # epochs 0 and 1
+        one, two = collect(serial), collect(threaded)
+        assert len(one) == len(serial)
+        assert_same_batches(one, two)
+
+
+def test_state_dict_resumes_the_same_order():
+    run = DataLoader(augmented(), batch_size=4, shuffle=True, seed=5)
+    epochs = [collect(run) for _ in range(3)]
+    resumed = DataLoader(augmented(), batch_size=4, shuffle=True)
+    resumed.load_state_dict({"seed": 5, "epoch": 2})
+    assert_same_batches(epochs[2], collect(resumed))
+    assert resumed.state_dict() == {"seed": 5, "epoch": 3}
+
+
+def test_seed_without_argument_follows_manual_seed():
+    mg.manual_seed(123)
+    first = DataLoader(dataset(), shuffle=True).seed
+    mg.manual_seed(123)
+    assert DataLoader(dataset(), shuffle=True).seed == first
+
+
+class Failing(Dataset):
+    """Items 0..n-1; item ``bad`` raises."""
+
+    def __init__(self, n=20, bad=13):
+        self.n, self.bad, self.loaded = n, bad, []
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        if index == self.bad:
+            raise ValueError("cannot read this one")
+        self.loaded.append(index)
+        return np.full((2, 2), index, np.float32), index
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_worker_exception_reaches_the_loop_with_the_index(workers):
+    loader = DataLoader(Failing(), batch_size=4, num_workers=workers)
+    seen = []
+    with pytest.raises(ValueError, match="cannot read this one") as info:
+        for _, y in loader:
+            seen.extend(y.numpy())
+    assert seen == list(range(12))  # the batches before the bad one arrived, in order
+    assert any("item 13 of Failing" in note for note in info.value.__notes__)
+
+
+def pool_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("DataLoader")]
+
+
+def test_breaking_early_stops_the_workers():
+    data = Failing(n=400, bad=-1)
+    loader = DataLoader(data, batch_size=4, num_workers=2)
+    for i, _ in enumerate(loader):
+        if i == 1:
+            break
+    assert not pool_threads()  # shut down when the loop left the iterator
+    assert len(data.loaded) <= 4 * (2 + 2 * 2)  # at most the prefetched batches were read
+    iterator = iter(loader)
+    next(iterator)
+    assert pool_threads()
+    iterator.close()
+    assert not pool_threads()
+
+
+def test_custom_collate_fn():
+    def collate(items):
+        x, y = stack_batch(items)
+        return x, y, np.array([len(items)])
+    x, y, n = next(iter(DataLoader(dataset(5), batch_size=5, collate_fn=collate)))
+    assert n.numpy().tolist() == [5] and x.shape == (5, 12, 12, 3)
+
+
+class Ragged(Dataset):
+    """Item ``i`` is an ``(i + 1)×4`` image."""
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, index):
+        return np.zeros((index + 1, 4), np.uint8), 0
+
+
+def test_shapes_that_do_not_stack_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"different shapes \[\(1, 4\), \(2, 4\)\].*Resize"):
+        next(iter(DataLoader(Ragged(), batch_size=2)))
+
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(dataset(), batch_size=0)
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(dataset(), num_workers=-1)
+
+
+def test_subset_and_array_dataset():
+    data = dataset(10)
+    part = Subset(data, [9, 0, -2])
+    assert len(part) == 3 and [part[i][1] for i in range(3)] == [0, 0, 2]
+    np.testing.assert_array_equal(part[0][0], data[9][0])
+    with pytest.raises(IndexError, match="out of range"):
+        part[3]
+    with pytest.raises(ValueError, match="one label per image"):
+        ArrayDataset(np.zeros((3, 2)), [0, 1])
+
+
+@pytest.mark.skipif(not mg.cuda_is_available(), reason="needs CuPy and a GPU")
+def test_batches_on_the_gpu():
+    x, y = next(iter(DataLoader(dataset(8, T.ToArray()), batch_size=4, device="cuda",
+                                num_workers=2)))
+    assert x.device == "cuda:0" and y.device == "cuda:0"
+    np.testing.assert_array_equal(x.numpy()[0], T.ToArray()(images(8)[0]))

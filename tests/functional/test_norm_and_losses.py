@@ -1,0 +1,67 @@
+"""BatchNorm running statistics and modes, dropout, and loss-function errors."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.functional as F
+
+
+def test_batch_norm_running_statistics_follow_pytorch_conventions():
+    rng = np.random.default_rng(0)
+    mean, var = mg.zeros(3, dtype=np.float64), mg.ones(3, dtype=np.float64)
+    expected_mean, expected_var = np.zeros(3), np.ones(3)
+    for _ in range(4):
+        x_np = rng.standard_normal((5, 3, 4, 4)) * 3 + 2
+        F.batch_norm(mg.tensor(x_np), mean, var, training=True, momentum=0.1)
+        batch_mean = x_np.mean(axis=(0, 2, 3))
+        batch_var = x_np.var(axis=(0, 2, 3), ddof=1)      # unbiased into running_var
+        expected_mean = 0.9 * expected_mean + 0.1 * batch_mean
+        expected_var = 0.9 * expected_var + 0.1 * batch_var
+    np.testing.assert_allclose(mean.numpy(), expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(var.numpy(), expected_var, rtol=1e-12)
+
+
+def test_batch_norm_train_output_is_normalised_and_eval_is_stateless():
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.standard_normal((8, 2, 3, 3)) * 5 - 1)
+    y = F.batch_norm(x, None, None, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+    mean, var = mg.tensor([0.5, -1.0], dtype=np.float64), mg.tensor([2.0, 0.5], dtype=np.float64)
+    first = F.batch_norm(x, mean, var, training=False).numpy()
+    second = F.batch_norm(x, mean, var, training=False).numpy()
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(mean.numpy(), [0.5, -1.0])
+
+
+def test_batch_norm_one_value_per_channel_is_an_error():
+    with pytest.raises(ValueError, match=r"more than 1 value per channel.*\(1, 3, 1, 1\)"):
+        F.batch_norm(mg.zeros(1, 3, 1, 1), None, None, training=True)
+    with pytest.raises(ValueError, match="3 channels"):
+        F.batch_norm(mg.zeros(2, 3, 2, 2), mg.zeros(4), mg.ones(4))
+
+
+def test_dropout_scales_survivors_and_routes_gradients_through_them():
+    mg.manual_seed(0)
+    x = mg.ones(200, 50, requires_grad=True)
+    y = F.dropout(x, p=0.3)
+    values = np.unique(y.numpy())
+    np.testing.assert_allclose(values, [0.0, 1 / 0.7], rtol=1e-6)
+    assert abs((y.numpy() == 0).mean() - 0.3) < 0.02
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+    assert F.dropout(x, p=0.3, training=False) is x
+
+
+def test_loss_bad_inputs():
+    logits = mg.zeros(4, 10)
+    with pytest.raises(IndexError, match="target class 10 is out of range for 10 classes"):
+        F.cross_entropy(logits, mg.tensor([0, 1, 2, 10]))
+    with pytest.raises(TypeError, match="integer class indices"):
+        F.cross_entropy(logits, mg.tensor([0.0, 1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"target of shape \(4,\), got \(3,\)"):
+        F.cross_entropy(logits, mg.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"\(4, 10\) and target shape \(4, 9\)"):
+        F.mse_loss(logits, mg.zeros(4, 9))
+    with pytest.raises(ValueError, match=r"in_features=3"):
+        F.linear(mg.zeros(2, 4), mg.zeros(5, 3))
