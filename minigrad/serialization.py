@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import backend
+from .atomic import atomic_write
 from .tensor import Tensor
 
 _SKELETON_KEY = "minigrad"
@@ -75,22 +75,6 @@ def _unflatten(skeleton: Any, arrays: dict[str, np.ndarray], device: str) -> Any
     return skeleton
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)``, fsync, then rename onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write ``obj`` (Tensors, arrays and plain values, nested in dicts/lists) to ``path``.
 
@@ -99,16 +83,13 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     skeleton = json.dumps(_flatten(obj, "", arrays))
-    if path.suffix == ".npz":
-        def write(tmp: str) -> None:
+    with atomic_write(path) as tmp:
+        if path.suffix == ".npz":
             with open(tmp, "wb") as f:
                 np.savez(f, **arrays, **{f"__{_SKELETON_KEY}__": np.array(skeleton)})
-    else:
-        from safetensors.numpy import save_file
-
-        def write(tmp: str) -> None:
-            save_file(arrays, tmp, metadata={_SKELETON_KEY: skeleton})
-    _atomic_write(path, write)
+        else:
+            from safetensors.numpy import save_file
+            save_file(arrays, str(tmp), metadata={_SKELETON_KEY: skeleton})
 
 
 def read_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], str | None]:

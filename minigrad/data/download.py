@@ -11,7 +11,7 @@ import os
 import urllib.request
 from pathlib import Path
 
-from .atomic import atomic_write
+from ..atomic import atomic_write
 
 CHUNK_BYTES = 1 << 20
 

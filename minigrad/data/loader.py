@@ -115,9 +115,14 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         """Start epoch ``self.epoch`` (and count it): an iterator over its batches."""
+        return self.iter_from(0)
+
+    def iter_from(self, start_batch: int) -> Iterator[tuple[Any, ...]]:
+        """Like ``iter(loader)`` but beginning at batch ``start_batch`` of the epoch (to
+        resume an interrupted epoch); the skipped batches are not loaded."""
         epoch = self.epoch
         self.epoch += 1
-        batches = self.batch_indices(epoch)
+        batches = self.batch_indices(epoch)[start_batch:]
         if self.num_workers == 0:
             return (self._deliver(self._load_batch(indices, epoch)) for indices in batches)
         return self._prefetching(batches, epoch)

@@ -7,7 +7,7 @@ import urllib.error
 import numpy as np
 import pytest
 
-from minigrad.data.atomic import atomic_write
+from minigrad.atomic import atomic_write
 from minigrad.data.download import download_url, file_md5
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ...atomic import atomic_write
 from ..transforms import CenterCrop, Compose, Resize
 from .decode import decode_all, decode_rgb
 
