@@ -4,7 +4,7 @@
     x = mg.randn(3, requires_grad=True)
     (x * x).sum().backward()      # x.grad == 2 x
 """
-from . import data, metrics, methods as _methods, optim
+from . import data, init, metrics, methods as _methods, optim, training
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
 from .backend import cuda_is_available, get_array_module
 from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, randn, tensor,

@@ -16,6 +16,7 @@ import kernels
 
 from ..autograd import Function
 from ..ops.arithmetic import matmul
+from ..ops.shape import pad
 from ..tensor import Tensor
 from ._geometry import Pair, check_nchw, check_positive, pair
 
@@ -109,12 +110,28 @@ def _window(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: An
     return kernel, stride, padding, dilation
 
 
+def _ceil_mode_extra(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Rows to add at the end so the output size rounds up (PyTorch's ceil_mode rule: the
+    last window must start inside the input or its left padding)."""
+    span = dilation * (kernel - 1) + 1
+    out = -(-(size + 2 * padding - span) // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return max(0, (out - 1) * stride + span - (size + 2 * padding))
+
+
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """Max over each window. x: (N, C, H, W) -> (N, C, H_out, W_out); stride defaults to
-    kernel_size; padding counts as -inf."""
-    return MaxPool2d.apply(x, window=_window(x, kernel_size, stride, padding, dilation,
-                                             "max_pool2d"))
+    kernel_size; padding counts as -inf. ``ceil_mode`` rounds the output size up
+    (the extra windows see -inf beyond the input)."""
+    window = _window(x, kernel_size, stride, padding, dilation, "max_pool2d")
+    if ceil_mode:
+        extra = [_ceil_mode_extra(x.shape[2 + i], window[0][i], window[1][i], window[2][i],
+                                  window[3][i]) for i in range(2)]
+        if any(extra):
+            x = pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])), value=-np.inf)
+    return MaxPool2d.apply(x, window=window)
 
 
 def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

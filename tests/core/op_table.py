@@ -200,3 +200,6 @@ FUNCTIONAL_CASES = [
     OpCase("relu6", lambda x: F.relu6(x * 4.0), normal(3, 4), lambda x: tF().relu6(x * 4.0),
            kinks=(0.0, 1.5)),
 ]
+FUNCTIONAL_CASES.append(
+    OpCase("max_pool2d_ceil_mode", lambda x: F.max_pool2d(x, 3, 2, 0, ceil_mode=True),
+           distinct(1, 2, 6, 8), lambda x: tF().max_pool2d(x, 3, 2, 0, ceil_mode=True)))

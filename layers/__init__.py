@@ -1,0 +1,29 @@
+"""``layers``: the Module system and the neural-network layers (PyTorch's ``torch.nn``).
+
+    import layers as nn
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+Every layer computes with ``minigrad.functional``; names, constructor arguments,
+default initialisation and ``state_dict`` keys follow PyTorch.
+"""
+from .activation import LeakyReLU, ReLU, ReLU6, Sigmoid, Softmax, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .module import IncompatibleKeys, Module
+from .normalization import LocalResponseNorm
+from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+# The model zoo (layers.models) and layers.summary are added here later.
+
+__all__ = [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d",
+    "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys", "LeakyReLU",
+    "Linear", "LocalResponseNorm", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
+    "NLLLoss", "Parameter", "ReLU", "ReLU6", "Sequential", "Sigmoid", "Softmax", "Tanh",
+]

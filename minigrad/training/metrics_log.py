@@ -1,0 +1,60 @@
+"""The per-epoch metrics log (``metrics.csv``) and its plot (``curves.png``)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_write
+
+
+class MetricsLog:
+    """Rows of per-epoch metrics, rewritten atomically to a CSV file after every epoch.
+
+    Opening an existing file (a resumed run) keeps its rows up to ``keep_epochs``,
+    so nothing already logged is lost.
+    """
+
+    def __init__(self, path: str | os.PathLike, keep_epochs: int | None = None) -> None:
+        self.path = Path(path)
+        self.rows: list[dict[str, Any]] = []
+        if self.path.exists() and keep_epochs is not None:
+            with open(self.path, newline="") as f:
+                self.rows = [row for row in csv.DictReader(f) if int(row["epoch"]) <= keep_epochs]
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Add one epoch's metrics and rewrite the file."""
+        self.rows.append(row)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(self.rows[-1]))
+        writer.writeheader()
+        writer.writerows(self.rows)
+        with atomic_write(self.path) as tmp:
+            tmp.write_text(buffer.getvalue())
+
+
+def plot_curves(rows: list[dict[str, Any]], path: str | os.PathLike, title: str = "") -> None:
+    """Loss and accuracy vs epoch (train and test), saved as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [int(r["epoch"]) for r in rows]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("train_loss", "train"), ("test_loss", "test")):
+        ax_loss.plot(epochs, [float(r[key]) for r in rows], marker="o", label=label)
+    for key, label in (("train_top1", "train top-1"), ("test_top1", "test top-1"),
+                       ("test_top5", "test top-5")):
+        ax_acc.plot(epochs, [100 * float(r[key]) for r in rows], marker="o", label=label)
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
