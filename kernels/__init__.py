@@ -1,0 +1,29 @@
+"""Pure array kernels for minigrad: im2col/col2im, pooling and depthwise convolution.
+
+No autograd here: every function maps arrays to arrays. Each has a NumPy path and a CuPy path
+(``kernels/gpu/``), chosen by the type of its array argument; CuPy is imported only when a
+CuPy array arrives. Arrays are NCHW; spatial parameters are (h, w) pairs; padding is symmetric;
+the dtype of the input is kept.
+"""
+
+from .avg_pool import avg_pool2d_backward, avg_pool2d_forward
+from .depthwise import (depthwise_conv2d_backward_input, depthwise_conv2d_backward_weight,
+                        depthwise_conv2d_forward)
+from .geometry import conv_output_size, output_hw
+from .im2col import col2im, im2col
+from .max_pool import max_pool2d_backward, max_pool2d_forward, max_pool2d_select
+
+__all__ = [
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
+    "col2im",
+    "conv_output_size",
+    "depthwise_conv2d_backward_input",
+    "depthwise_conv2d_backward_weight",
+    "depthwise_conv2d_forward",
+    "im2col",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
+    "max_pool2d_select",
+    "output_hw",
+]

@@ -1,0 +1,79 @@
+"""Sliding-window geometry shared by convolution and pooling (NumPy side).
+
+Vocabulary used across ``kernels/``:
+
+* a *tap* is one offset ``(i, j)`` of the kernel window, ``0 <= i < kH``, ``0 <= j < kW``;
+  taps are numbered row-major, ``tap = i * kW + j``;
+* padding is symmetric, so a padded image has shape ``(H + 2 pH, W + 2 pW)``;
+* output pixel ``(oh, ow)`` reads, at tap ``(i, j)``, the padded pixel
+  ``(oh * sH + i * dH,  ow * sW + j * dW)``.                                   (1)
+
+Because (1) is affine in ``(oh, ow)``, the pixels one tap reads for *all* output pixels form a
+strided slice of the padded image (:func:`tap_window`). The CPU kernels loop over the kH*kW taps
+and move one such slice per tap, so NumPy does all stride arithmetic.
+"""
+
+import numpy as np
+
+from ._arrays import Pair
+
+NO_DILATION: Pair = (1, 1)
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output length of a sliding window along one axis.
+
+    A dilated kernel spans ``dilation * (kernel - 1) + 1`` input pixels, and fits at
+    ``floor((size + 2 padding - span) / stride) + 1`` positions of the padded axis.
+    The result is < 1 when the window does not fit at all.
+    """
+    span = dilation * (kernel - 1) + 1
+    return (size + 2 * padding - span) // stride + 1
+
+
+def output_hw(input_hw: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair,
+              dilation: Pair = NO_DILATION) -> Pair:
+    """(H_out, W_out) for an input of spatial size ``input_hw`` = (H, W).
+
+    Raises ``ValueError`` when the window does not fit (an output size < 1).
+    """
+    out_h, out_w = (conv_output_size(*axis)
+                    for axis in zip(input_hw, kernel_size, stride, padding, dilation))
+    if out_h < 1 or out_w < 1:
+        raise ValueError(
+            f"window does not fit: input {tuple(input_hw)}, kernel {kernel_size}, stride {stride}, "
+            f"padding {padding}, dilation {dilation} give output size {(out_h, out_w)}")
+    return out_h, out_w
+
+
+def tap_window(i: int, j: int, out_hw: Pair, stride: Pair, dilation: Pair) -> tuple[slice, slice]:
+    """Row and column slices of a *padded* image holding what tap (i, j) reads.
+
+    ``padded[..., rows, cols]`` has shape ``(..., H_out, W_out)``; its element ``(oh, ow)`` is the
+    padded pixel that output ``(oh, ow)`` reads at this tap, equation (1) of the module docstring.
+    """
+    (out_h, out_w), (s_h, s_w), (d_h, d_w) = out_hw, stride, dilation
+    rows = slice(i * d_h, i * d_h + s_h * (out_h - 1) + 1, s_h)
+    cols = slice(j * d_w, j * d_w + s_w * (out_w - 1) + 1, s_w)
+    return rows, cols
+
+
+def pad_hw(x: np.ndarray, padding: Pair, fill: float) -> np.ndarray:
+    """Pad the last two axes of ``x`` (..., H, W) -> (..., H + 2 pH, W + 2 pW) with ``fill``.
+
+    Returns ``x`` itself (not a copy) when there is no padding: treat the result as read-only.
+    """
+    p_h, p_w = padding
+    if p_h == 0 and p_w == 0:
+        return x
+    *lead, h, w = x.shape
+    padded = np.full((*lead, h + 2 * p_h, w + 2 * p_w), fill, dtype=x.dtype)
+    padded[..., p_h:p_h + h, p_w:p_w + w] = x
+    return padded
+
+
+def crop_hw(padded: np.ndarray, padding: Pair) -> np.ndarray:
+    """Inverse of :func:`pad_hw`: drop the border, (..., Hp, Wp) -> contiguous (..., H, W)."""
+    p_h, p_w = padding
+    h, w = padded.shape[-2] - 2 * p_h, padded.shape[-1] - 2 * p_w
+    return np.ascontiguousarray(padded[..., p_h:p_h + h, p_w:p_w + w])

@@ -1,0 +1,70 @@
+"""im2col and col2im: turn convolution into one matrix product, and back.
+
+``im2col`` copies every window of the (padded) input into a column buffer laid out as
+``(C, kH, kW, N, H_out, W_out)``. With that layout a convolution is a single GEMM,
+
+    y = weight.reshape(C_out, C*kH*kW) @ col.reshape(C*kH*kW, N*H_out*W_out),
+
+and a grouped convolution one batched matmul over ``col.reshape(G, C/G*kH*kW, N*H_out*W_out)``.
+``col2im`` is its adjoint: it adds every column entry back onto the input pixel it was copied
+from, so pixels shared by overlapping windows receive the sum of their contributions.
+"""
+
+import numpy as np
+
+from ._arrays import Array, Pair, is_cupy_array
+from .geometry import crop_hw, output_hw, pad_hw, tap_window
+from .gpu import im2col as gpu
+
+
+def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
+    """Gather all sliding windows of ``x`` into a column buffer.
+
+    Args:
+        x: input images, shape (N, C, H, W).
+        kernel_size, stride, padding, dilation: (h, w) pairs; padding is zeros on both sides.
+
+    Returns:
+        col of shape (C, kH, kW, N, H_out, W_out), dtype of ``x``, where
+        ``col[c, i, j, n, oh, ow] = x_padded[n, c, oh*sH + i*dH, ow*sW + j*dW]``.
+    """
+    out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
+    if is_cupy_array(x):
+        return gpu.im2col(x, kernel_size, stride, padding, dilation, out_hw)
+    n, c = x.shape[:2]
+    # A (C, N, Hp, Wp) view: each tap's slice then has the (C, N, H_out, W_out) shape of its
+    # block col[:, i, j].
+    x_padded = pad_hw(x, padding, 0).transpose(1, 0, 2, 3)
+    col = np.empty((c, *kernel_size, n, *out_hw), dtype=x.dtype)
+    for i, j in np.ndindex(*kernel_size):
+        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+        col[:, i, j] = x_padded[:, :, rows, cols]
+    return col
+
+
+def col2im(col: Array, x_shape: tuple[int, int, int, int], kernel_size: Pair, stride: Pair,
+           padding: Pair, dilation: Pair) -> Array:
+    """Adjoint of :func:`im2col`: sum column entries back onto the pixels they came from.
+
+    Args:
+        col: shape (C, kH, kW, N, H_out, W_out).
+        x_shape: (N, C, H, W) of the image that ``im2col`` was applied to.
+        kernel_size, stride, padding, dilation: as given to ``im2col``.
+
+    Returns:
+        x of shape ``x_shape``, dtype of ``col``, with
+        ``<im2col(a), col> == <a, col2im(col)>`` for every ``a``. Entries that fall in the
+        padding are dropped.
+    """
+    out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
+    if is_cupy_array(col):
+        return gpu.col2im(col, x_shape, kernel_size, stride, padding, dilation, out_hw)
+    n, c, h, w = x_shape
+    x_padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=col.dtype)
+    x_by_channel = x_padded.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view, written through
+    for i, j in np.ndindex(*kernel_size):
+        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+        # Within one tap no two output pixels read the same input pixel, so `+=` is safe;
+        # overlaps between taps are summed across iterations.
+        x_by_channel[:, :, rows, cols] += col[:, i, j]
+    return crop_hw(x_padded, padding)

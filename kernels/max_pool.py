@@ -1,0 +1,111 @@
+"""2-D max pooling: forward with argmax, backward, and selection by a saved argmax.
+
+Conventions (the same on CPU and GPU):
+
+* Padding counts as -inf, so it is never chosen over a real value. (A window lying wholly
+  in the padding, possible with dilation, gives -inf and argmax 0, and passes no gradient.)
+* ``argmax`` holds, for every output pixel, the *tap* of its maximum: the row-major index
+  ``i * kW + j`` of the window offset, as int32.
+* Ties go to the **first** maximum in row-major window order (on the GPU, a strict ``>``).
+  A constant input therefore has argmax 0 everywhere, and the gradient of a tied window flows
+  to one element only.
+* NaN counts as larger than every number: the first NaN of a window wins, so NaN propagates
+  as in PyTorch.
+"""
+
+import numpy as np
+
+from ._arrays import Array, Pair, is_cupy_array
+from .geometry import crop_hw, output_hw, pad_hw, tap_window
+from .gpu import max_pool as gpu
+
+
+def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                       dilation: Pair) -> tuple[Array, Array]:
+    """Max over each (dilated) window.
+
+    Args:
+        x: shape (N, C, H, W).
+        kernel_size, stride, padding, dilation: (h, w) pairs.
+
+    Returns:
+        y: shape (N, C, H_out, W_out), dtype of ``x``.
+        argmax: int32, same shape: tap ``i * kW + j`` of the first maximum of each window.
+    """
+    out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
+    if is_cupy_array(x):
+        return gpu.max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw)
+    x_padded = pad_hw(x, padding, -np.inf)
+    windows = []  # one strided view per tap, in tap order
+    for i, j in np.ndindex(*kernel_size):
+        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+        windows.append(x_padded[:, :, rows, cols])
+    # Pass 1, the values: a running maximum over the taps (np.maximum propagates NaN).
+    y = windows[0].copy()
+    for window in windows[1:]:
+        np.maximum(y, window, out=y)
+    # Pass 2, the first tap holding the maximum (or the first NaN): walk the taps backwards,
+    # so the smallest matching tap is written last.
+    argmax = np.empty(y.shape, dtype=np.int32)
+    hit = np.empty(y.shape, dtype=bool)
+    for tap in reversed(range(len(windows))):
+        np.equal(windows[tap], y, out=hit)
+        hit |= np.isnan(windows[tap])
+        np.copyto(argmax, tap, where=hit)
+    return y, argmax
+
+
+def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
+                        kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
+    """Route each output gradient to the input pixel its window's maximum came from.
+
+    Args:
+        gy: gradient w.r.t. y, shape (N, C, H_out, W_out).
+        argmax: as returned by :func:`max_pool2d_forward`.
+        x_shape: (N, C, H, W).
+        kernel_size, stride, padding, dilation: as given to the forward pass.
+
+    Returns:
+        gx of shape ``x_shape``, dtype of ``gy``. A pixel that is the maximum of several
+        overlapping windows (stride < kernel) receives the sum of their gradients.
+    """
+    out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
+    if is_cupy_array(gy):
+        return gpu.max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding,
+                                       dilation, out_hw)
+    n, c, h, w = x_shape
+    gx_padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=gy.dtype)
+    for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
+        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+        gx_padded[:, :, rows, cols] += np.where(argmax == tap, gy, 0)
+    return crop_hw(gx_padded, padding)
+
+
+def max_pool2d_select(x: Array, argmax: Array, kernel_size: Pair, stride: Pair, padding: Pair,
+                      dilation: Pair) -> Array:
+    """Pick, for every window, the element of ``x`` that ``argmax`` points at.
+
+    For a fixed argmax this is a linear map of ``x``, and the adjoint of
+    :func:`max_pool2d_backward`: ``<max_pool2d_backward(g, argmax), x> == <g, select(x, argmax)>``.
+    So it is both the derivative of the forward pass (``select(x, argmax)`` reproduces ``y``
+    except in windows lying wholly in the padding) and the gradient of the backward pass
+    w.r.t. ``gy`` (double backprop).
+
+    Args:
+        x: shape (N, C, H, W).
+        argmax: taps in [0, kH*kW), shape (N, C, H_out, W_out).
+        kernel_size, stride, padding, dilation: as given to the forward pass.
+
+    Returns:
+        y of shape (N, C, H_out, W_out), dtype of ``x``. Where argmax points at padding (only
+        in a window lying wholly in the padding) the entry is 0, as linearity requires.
+    """
+    out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
+    if is_cupy_array(x):
+        return gpu.max_pool2d_select(x, argmax, kernel_size, stride, padding, dilation, out_hw)
+    x_padded = pad_hw(x, padding, 0)
+    y = np.zeros(argmax.shape, dtype=x.dtype)
+    for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
+        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+        np.copyto(y, x_padded[:, :, rows, cols], where=argmax == tap)
+    return y
