@@ -1,0 +1,69 @@
+"""The training CLI end to end on small Fashion-MNIST subsets (skipped if the data is absent)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from examples import train
+
+try:
+    mg.data.datasets.FashionMNIST(train=False)
+except FileNotFoundError:
+    pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)",
+                allow_module_level=True)
+
+QUICK = ["--limit", "512", "--batch-size", "64", "--no-progress", "--workers", "2"]
+
+
+def weights(folder):
+    return mg.load(folder / "model.safetensors")
+
+
+def test_training_lowers_the_loss_and_writes_its_outputs(tmp_path, capsys):
+    assert train.main(QUICK + ["--epochs", "2", "--out", str(tmp_path)]) == 0
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,lr,train_loss") and len(rows) == 3
+    first, second = (float(r.split(",")[2]) for r in rows[1:])
+    assert second < first                                # the loss went down
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+    assert "test accuracy: top-1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stop_after", [8, 11])  # an epoch boundary (8 batches/epoch) and mid-epoch
+def test_resume_reaches_the_same_weights_bit_for_bit(tmp_path, stop_after):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert train.main(QUICK + ["--epochs", "2", "--out", str(straight)]) == 0
+    assert train.main(QUICK + ["--epochs", "2", "--out", str(resumed),
+                               "--stop-after", str(stop_after)]) == 0
+    assert not (resumed / "model.safetensors").exists()
+    assert train.main(QUICK + ["--epochs", "2", "--out", str(resumed), "--resume"]) == 0
+    a, b = weights(straight), weights(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+    assert (straight / "metrics.csv").read_text().splitlines()[1:] != []
+    assert len((resumed / "metrics.csv").read_text().splitlines()) == 3
+
+
+def test_bad_inputs_are_clear_and_overwrite_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train.main(QUICK + ["--epochs", "1", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert train.main(QUICK + ["--epochs", "1", "--out", str(out)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert train.main(QUICK + ["--epochs", "1", "--out", str(out), "--resume",
+                               "--model", "resnet18"]) == 2
+    assert "cannot resume" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert train.main(QUICK + ["--out", str(tmp_path / "x"), "--model", "nope"]) == 2
+    assert "unknown" in capsys.readouterr().err
+    assert train.main(QUICK + ["--out", str(tmp_path / "y"), "--data", "imagefolder:"
+                               + str(tmp_path / "missing")]) == 2
+    assert "missing" in capsys.readouterr().err
+    if not mg.cuda_is_available():
+        assert train.main(QUICK + ["--out", str(tmp_path / "z"), "--device", "cuda"]) == 2
+        assert "no usable GPU" in capsys.readouterr().err
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a weights file")
+    assert train.main(QUICK + ["--out", str(tmp_path / "w"), "--pretrained", str(bad)]) == 2
+    assert "corrupt" in capsys.readouterr().err
