@@ -67,3 +67,26 @@ def test_bad_inputs_are_clear_and_overwrite_nothing(tmp_path, capsys):
     bad.write_bytes(b"not a weights file")
     assert train.main(QUICK + ["--out", str(tmp_path / "w"), "--pretrained", str(bad)]) == 2
     assert "corrupt" in capsys.readouterr().err
+
+
+def test_linear_probe_training_changes_only_the_head(tmp_path):
+    pretrained = tmp_path / "pre"
+    assert train.main(QUICK + ["--epochs", "1", "--out", str(pretrained)]) == 0
+    probe = tmp_path / "probe"
+    assert train.main(QUICK + ["--epochs", "1", "--out", str(probe), "--freeze-backbone",
+                               "--pretrained", str(pretrained / "model.safetensors")]) == 0
+    before, after = weights(pretrained), weights(probe)
+    head = "19."  # the last Linear of small_cnn (BN running statistics still update, as in PyTorch)
+    changed = {k for k in before if not np.array_equal(np.asarray(before[k]), np.asarray(after[k]))}
+    assert changed and all(k.startswith(head) or "running" in k or "num_batches" in k
+                           for k in changed)
+
+
+def test_pretrained_weights_get_a_new_head_for_a_new_number_of_classes(tmp_path):
+    from layers.models.small_cnn import small_cnn
+    source = small_cnn(num_classes=10)
+    mg.save(source.state_dict(), tmp_path / "w.safetensors")
+    target = small_cnn(num_classes=4)
+    train.load_pretrained(target, str(tmp_path / "w.safetensors"))
+    np.testing.assert_array_equal(target.state_dict()["0.weight"], source.state_dict()["0.weight"])
+    assert target.state_dict()["19.weight"].shape == (4, 128)
