@@ -25,7 +25,6 @@ if __package__ in (None, ""):  # `python examples/train.py` from a checkout
 import layers as nn  # noqa: E402
 import minigrad as mg  # noqa: E402
 from layers import models  # noqa: E402
-from layers.models.small_cnn import small_cnn  # noqa: E402
 from minigrad import optim  # noqa: E402
 from minigrad.data import DataLoader, Subset, datasets  # noqa: E402
 from minigrad.data import transforms as T  # noqa: E402
@@ -49,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="small_cnn",
-                   help=f"small_cnn or a zoo model: {', '.join(models.list_models())}")
+                   help=f"a zoo model: {', '.join(models.list_models())}")
     p.add_argument("--data", default="fashion-mnist",
                    help="fashion-mnist | imagefolder:PATH (PATH/train, PATH/val) | "
                         "tiny-imagenet:PATH")
@@ -125,10 +124,8 @@ def limited(dataset: Any, limit: int | None) -> Any:
 
 # ---- model and optimisation ----------------------------------------------------------
 def build_model(args: argparse.Namespace, num_classes: int, in_channels: int) -> Any:
-    if args.model == "small_cnn":
-        return small_cnn(num_classes=num_classes, in_channels=in_channels)
     if args.model not in models.list_models():
-        raise UsageError(f"--model {args.model!r} is unknown; choose small_cnn or one of "
+        raise UsageError(f"--model {args.model!r} is unknown; choose one of "
                          f"{', '.join(models.list_models())}")
     small = args.data.startswith("fashion-mnist") or args.image_size <= 64
     return models.get_model(args.model, num_classes=num_classes, in_channels=in_channels,
