@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 from examples.train import main as train_main  # noqa: E402
 from minigrad.data import DataLoader, Subset, datasets  # noqa: E402
 from minigrad.data import transforms as T  # noqa: E402
+from minigrad.data.fashion_subsets import FASHION_MNIST_MEAN, FASHION_MNIST_STD  # noqa: E402
 
 
 def torch_small_cnn(torch, width: int = 16):
@@ -52,7 +53,7 @@ def run_torch(args: argparse.Namespace) -> tuple[float, float]:
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    norm = [T.ToArray(), T.Normalize((0.2860,), (0.3530,))]
+    norm = [T.ToArray(), T.Normalize((FASHION_MNIST_MEAN,), (FASHION_MNIST_STD,))]
     train = datasets.FashionMNIST(train=True, transform=T.Compose(
         [T.RandomCrop(28, padding=2), T.RandomHorizontalFlip()] + norm))
     test = datasets.FashionMNIST(train=False, transform=T.Compose(norm))

@@ -28,11 +28,10 @@ from layers import models  # noqa: E402
 from minigrad import optim  # noqa: E402
 from minigrad.data import DataLoader, Subset, datasets  # noqa: E402
 from minigrad.data import transforms as T  # noqa: E402
+from minigrad.data.fashion_subsets import FASHION_MNIST_MEAN, FASHION_MNIST_STD  # noqa: E402
 from minigrad.training import (MetricsLog, evaluate, load_checkpoint, plot_curves,  # noqa: E402
                                save_checkpoint, train_one_epoch)
 
-FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CHECKPOINT = "checkpoint.safetensors"
 
 
@@ -88,7 +87,7 @@ def build_datasets(args: argparse.Namespace) -> tuple[Any, Any, int]:
     kind, _, path = args.data.partition(":")
     if kind == "fashion-mnist":
         augment = [T.RandomCrop(28, padding=2), T.RandomHorizontalFlip()] if args.augment else []
-        finish = [T.ToArray(), T.Normalize(FASHION_MEAN, FASHION_STD)]
+        finish = [T.ToArray(), T.Normalize((FASHION_MNIST_MEAN,), (FASHION_MNIST_STD,))]
         train = datasets.FashionMNIST(args.data_root, train=True, download=args.download,
                                       transform=T.Compose(augment + finish))
         test = datasets.FashionMNIST(args.data_root, train=False, download=args.download,
@@ -96,7 +95,7 @@ def build_datasets(args: argparse.Namespace) -> tuple[Any, Any, int]:
         return train, test, 1
     if kind in ("imagefolder", "tiny-imagenet") and path:
         size = args.image_size
-        finish = [T.ToArray(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
+        finish = [T.ToArray(), T.Normalize(T.IMAGENET_MEAN, T.IMAGENET_STD)]
         train_tf = [T.RandomResizedCrop(size, scale=(0.35, 1.0)), T.RandomHorizontalFlip(),
                     T.ColorJitter(0.3, 0.3, 0.3)] if args.augment else \
             [T.Resize(size), T.CenterCrop(size)]

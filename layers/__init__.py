@@ -15,6 +15,7 @@ from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module
+from .monitor import LayerMonitor
 from .normalization import LocalResponseNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -25,7 +26,7 @@ from .summary import Summary, summary
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d",
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys", "LeakyReLU",
-    "Linear", "LocalResponseNorm", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
+    "LayerMonitor", "Linear", "LocalResponseNorm", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
     "NLLLoss", "Parameter", "ReLU", "ReLU6", "Sequential", "Sigmoid", "Softmax", "Summary",
     "Tanh", "models", "summary",
 ]

@@ -40,6 +40,8 @@ from .linear import Linear
 from .module import Module
 
 _NO_INPUT_GRAD_WARNING = "Full backward hook is firing when gradients are computed"
+# What the forward hook keeps per layer: output shape, TensorStats, channel means, variances.
+_ForwardRecord = tuple[tuple[int, ...], "TensorStats", np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,7 @@ class TensorStats:
     def of(cls, values: np.ndarray) -> TensorStats:
         """Statistics of a host array of any shape (computed in float64)."""
         values = np.asarray(values, dtype=np.float64)
-        return cls(mean=float(values.mean()), std=float(values.std()),
-                   norm=float(np.sqrt(np.square(values).sum())),
+        return cls(mean=float(values.mean()), std=float(values.std()), norm=l2_norm(values),
                    zero_fraction=float(np.mean(values == 0)))
 
 
@@ -83,6 +84,11 @@ class LayerStats:
     def weight_grad_norm(self) -> float | None:
         """‖∂L/∂W‖ of the layer's ``weight``, or None (no weight, or no gradient yet)."""
         return self.param_grad_norms.get("weight")
+
+
+def l2_norm(values: np.ndarray) -> float:
+    """√Σv² over every element (the Frobenius norm), computed in float64."""
+    return float(np.sqrt(np.square(np.asarray(values, dtype=np.float64)).sum()))
 
 
 def channel_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,10 +128,10 @@ class LayerMonitor:
             raise ValueError(f"LayerMonitor: the model has no layer of type {names}")
         self._handles: list[RemovableHandle] = []
         self._warnings: Any = None
-        self._forward: dict[str, tuple[tuple[int, ...], TensorStats, np.ndarray, np.ndarray]] = {}
+        self._forward: dict[str, _ForwardRecord] = {}
         self._backward: dict[str, TensorStats] = {}
 
-    # ---- attaching -------------------------------------------------------------------------
+    # ---- attaching ------------------------------------------------------------------------------
     def attach(self) -> LayerMonitor:
         """Register a forward hook and a full backward hook on every watched layer."""
         if self._handles:
@@ -158,7 +164,7 @@ class LayerMonitor:
         self._forward.clear()
         self._backward.clear()
 
-    # ---- the hooks ---------------------------------------------------------------------------
+    # ---- the hooks ------------------------------------------------------------------------------
     def _forward_hook(self, name: str) -> Any:
         def record(module: Module, inputs: tuple[Any, ...], output: Any) -> None:
             y = _host(output)
@@ -172,7 +178,7 @@ class LayerMonitor:
                 self._backward[name] = TensorStats.of(_host(grad_output[0]))
         return record
 
-    # ---- results -------------------------------------------------------------------------------
+    # ---- results --------------------------------------------------------------------------------
     def rows(self) -> list[LayerStats]:
         """One :class:`LayerStats` per watched layer that has run forward, in model order."""
         rows = []
@@ -180,8 +186,7 @@ class LayerMonitor:
             if name not in self._forward:
                 continue
             shape, activation, channel_mean, channel_var = self._forward[name]
-            grad_norms = {p_name: float(np.sqrt(np.square(_host(p.grad).astype(np.float64))
-                                                .sum()))
+            grad_norms = {p_name: l2_norm(_host(p.grad))
                           for p_name, p in module.named_parameters(recurse=False)
                           if p.grad is not None}
             rows.append(LayerStats(name, type(module).__name__, shape, activation, channel_mean,

@@ -10,7 +10,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` set to draw into files (the Agg backend: no screen needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -21,7 +22,7 @@ def line_plot(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
               path: str | os.PathLike, title: str = "", xlabel: str = "", ylabel: str = "",
               logx: bool = False, logy: bool = False, markers: bool = True) -> None:
     """One line per entry of ``series``: ``{label: (xs, ys)}``, saved to ``path``."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for label, (xs, ys) in series.items():
         ax.plot(xs, ys, marker="o" if markers else None, markersize=3, label=label)
@@ -52,7 +53,7 @@ def image_grid(images: Sequence[np.ndarray], path: str | os.PathLike, columns: i
 
     normalize: rescale each image to [0, 1] on its own (for filters and activations).
     """
-    plt = _pyplot()
+    plt = pyplot()
     rows = max(1, -(-len(images) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * scale, rows * scale + 0.4),
                              squeeze=False)

@@ -89,6 +89,11 @@ class ToArray(Transform):
         return image_ops.to_float(np.ascontiguousarray(array))
 
 
+# The per-channel mean and std of ImageNet's training images (RGB, in [0, 1]): the
+# normalisation torchvision's pretrained models expect.
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
 class Normalize(Transform):
     """``(x - mean[c]) / std[c]`` per channel of a float ``C×H×W`` (or ``N×C×H×W``) array."""
 

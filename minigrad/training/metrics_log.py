@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write
+from ..plot import pyplot
 
 
 class MetricsLog:
@@ -37,10 +38,7 @@ class MetricsLog:
 
 def plot_curves(rows: list[dict[str, Any]], path: str | os.PathLike, title: str = "") -> None:
     """Loss and accuracy vs epoch (train and test), saved as a PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     epochs = [int(r["epoch"]) for r in rows]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for key, label in (("train_loss", "train"), ("test_loss", "test")):

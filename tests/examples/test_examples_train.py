@@ -90,3 +90,12 @@ def test_pretrained_weights_get_a_new_head_for_a_new_number_of_classes(tmp_path)
     train.load_pretrained(target, str(tmp_path / "w.safetensors"))
     np.testing.assert_array_equal(target.state_dict()["0.weight"], source.state_dict()["0.weight"])
     assert target.state_dict()["19.weight"].shape == (4, 128)
+
+
+def test_linear_probe_example_compares_pretrained_and_random_features(tmp_path, capsys):
+    from examples import linear_probe
+    assert train.main(QUICK + ["--epochs", "2", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert linear_probe.main(["--quick", "--weights", str(tmp_path / "model.safetensors")]) == 0
+    out = capsys.readouterr().out
+    assert "pretrained" in out and "random init" in out

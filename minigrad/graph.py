@@ -1,0 +1,153 @@
+"""Draw the autograd graph behind a result: Graphviz DOT text, and a PNG where Graphviz exists.
+
+    loss = F.cross_entropy(model(x), y)
+    dot = to_dot(loss, params=dict(model.named_parameters()))
+    render(dot, "graph.png")        # writes graph.dot always, graph.png if `dot` is installed
+
+What is drawn comes straight from the engine's records (see :mod:`minigrad.autograd`):
+``tensor._node`` is the Function that made a tensor, and each Function keeps
+
+* ``_next``: one edge per input, ``(node, index)`` where node is the Function that made
+  the input, or the input itself when it is a leaf that requires grad, or ``None``
+  for an input that needs no gradient (a constant: data, labels);
+* ``_input_meta`` / ``_output_meta``: the (shape, dtype) of its inputs and outputs.
+
+Nodes: one box per Function (op name and output shape), one ellipse per leaf tensor
+(shape; filled if it requires grad; named from ``params`` or the tensor's ``.name``),
+one plain ellipse per constant input, and the result itself. Edges point the way the
+forward pass went: from inputs to the op that consumed them.
+
+``backward()`` frees the graph (unless ``retain_graph=True``), so draw it before.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .autograd import Function
+from .tensor import Tensor
+
+FUNCTION, PARAMETER, CONSTANT, OUTPUT = "function", "parameter", "constant", "output"
+_STYLE = {
+    FUNCTION: 'shape=box, style="rounded,filled", fillcolor="#eeeeee"',
+    PARAMETER: 'shape=ellipse, style=filled, fillcolor="#a6cee3"',
+    CONSTANT: "shape=ellipse",
+    OUTPUT: 'shape=box, style=filled, fillcolor="#b2df8a"',
+}
+
+
+@dataclass
+class Node:
+    """One node of the drawing. kind: function, parameter (a leaf that requires grad),
+    constant (an input that needs no gradient) or output (the traced tensor)."""
+    key: str
+    kind: str
+    label: str
+
+
+@dataclass
+class Graph:
+    """The traced graph: nodes in discovery order and (source key, target key) edges."""
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        """How many nodes of one kind (``FUNCTION``, ``PARAMETER``, ``CONSTANT``, ``OUTPUT``)."""
+        return sum(node.kind == kind for node in self.nodes)
+
+    def op_counts(self) -> Counter:
+        """How many Functions of each op name (``{"MatMul": 2, ...}``)."""
+        return Counter(node.label.split("\n")[0] for node in self.nodes
+                       if node.kind == FUNCTION)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(2, 3) -> "2×3"``; a 0-d shape is ``"scalar"``."""
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> Graph:
+    """Walk the graph that produced ``tensor`` (iteratively, inputs in order).
+
+    params: ``{name: tensor}`` (e.g. ``dict(model.named_parameters())``) naming the leaves.
+    Raises RuntimeError if ``backward()`` has already freed part of the graph.
+    """
+    names = {id(t): name for name, t in (params or {}).items()}
+    graph = Graph()
+    keys: dict[int, str] = {}  # id(Function or leaf) -> node key
+
+    def add(obj: Any, kind: str, label: str) -> str:
+        keys[id(obj)] = key = f"n{len(graph.nodes)}"
+        graph.nodes.append(Node(key, kind, label))
+        return key
+
+    def leaf_label(t: Tensor) -> str:
+        name = names.get(id(t)) or t.name
+        return f"{name}\n{shape_text(t.shape)}" if name else shape_text(t.shape)
+
+    output = add(tensor, OUTPUT, f"result\n{shape_text(tensor.shape)}")
+    if tensor._node is None:
+        return graph
+    root = tensor._node
+    stack: list[Function] = [root]
+    function_key = add(root, FUNCTION, _function_label(root))
+    graph.edges.append((function_key, output))
+    while stack:
+        fn = stack.pop()
+        for i, edge in enumerate(fn._next):
+            if edge is None:
+                source = f"n{len(graph.nodes)}"
+                graph.nodes.append(Node(source, CONSTANT,
+                                        f"constant\n{shape_text(fn._input_meta[i][0])}"))
+            elif id(edge[0]) in keys:
+                source = keys[id(edge[0])]
+            elif isinstance(edge[0], Tensor):
+                source = add(edge[0], PARAMETER, leaf_label(edge[0]))
+            else:
+                source = add(edge[0], FUNCTION, _function_label(edge[0]))
+                stack.append(edge[0])
+            graph.edges.append((source, keys[id(fn)]))
+    return graph
+
+
+def _function_label(fn: Function) -> str:
+    """Op name and output shape(s); fails clearly on a graph that backward freed."""
+    if getattr(fn, "_released", False):
+        raise RuntimeError(f"the graph was freed by backward() (at {type(fn).__name__}); draw "
+                           f"it before backward, or call backward(retain_graph=True)")
+    shapes = ", ".join(shape_text(shape) for shape, _ in fn._output_meta)
+    return f"{type(fn).__name__}\n{shapes}"
+
+
+def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> str:
+    """The graph that produced ``tensor`` as Graphviz DOT text (see the module doc)."""
+    graph = trace(tensor, params)
+    lines = ["digraph autograd {", '  node [fontname="Helvetica", fontsize=10];']
+    for node in graph.nodes:
+        label = node.label.replace('"', '\\"').replace("\n", "\\n")
+        lines.append(f'  {node.key} [label="{label}", {_STYLE[node.kind]}];')
+    lines += [f"  {source} -> {target};" for source, target in graph.edges]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render(dot_text: str, path: str | os.PathLike) -> bool:
+    """Write ``dot_text`` to ``path`` with suffix ``.dot``, and the picture to ``path`` with
+    suffix ``.png`` when Graphviz's ``dot`` program is installed.
+
+    Returns True if the PNG was written, False if ``dot`` is missing.
+    """
+    png = Path(path).with_suffix(".png")
+    dot_file = png.with_suffix(".dot")
+    dot_file.write_text(dot_text)
+    program = shutil.which("dot")
+    if program is None:
+        return False
+    subprocess.run([program, "-Tpng", "-Gdpi=72", "-o", str(png), str(dot_file)], check=True,
+                   capture_output=True)
+    return True
