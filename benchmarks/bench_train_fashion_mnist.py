@@ -13,7 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the examples package
 
 
 def parse_args() -> argparse.Namespace:
