@@ -38,6 +38,10 @@ import numpy as np
 from . import backend
 
 _sequence = itertools.count()
+
+# The Tensor class. tensor.py imports this module, so it fills this in when it is loaded
+# (a function-level import here would cost a lookup on every op).
+Tensor: Any = None
 _mode = threading.local()
 
 
@@ -99,8 +103,6 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Any:
         """Run the op on Tensors and, if needed, record it in the graph."""
-        from .tensor import Tensor
-
         fn = cls(**settings)
         device = inputs[0]._device
         for t in inputs[1:]:
@@ -113,26 +115,32 @@ class Function:
         single = not isinstance(outputs, tuple)
         if single:
             outputs = (outputs,)
-        xp = backend.get_array_module(outputs[0])
-        outputs = tuple(Tensor._make(xp.asarray(y)) for y in outputs)
+        outputs = tuple(Tensor._make(y if type(y) is np.ndarray else _as_array(y))
+                        for y in outputs)
 
         if is_grad_enabled() and any(t.requires_grad for t in inputs):
             fn._record(inputs, outputs)
         return outputs[0] if single else outputs
 
+    # Settings a Function may leave unset; the instance attribute, when set, wins.
+    _saved_input_ids: tuple[int, ...] = ()
+    _saved_output_ids: tuple[int, ...] = ()
+    _hooks: dict[int, list[Callable]] | None = None  # per-output tensor hooks, made on demand
+
     def _record(self, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
         """Link this node into the graph (only called when a gradient is wanted)."""
         self._seq = next(_sequence)
         self._device = outputs[0]._device
-        self._next = tuple(t._edge() for t in inputs)
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        self._input_meta = tuple((t.shape, t.dtype) for t in inputs)
-        self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
-        self._saved_input_tensors = tuple(inputs[i] for i in getattr(self, "_saved_input_ids", ()))
-        self._saved_output_arrays = {j: outputs[j]._data for j in getattr(self, "_saved_output_ids", ())}
-        self._hooks: dict[int, list[Callable]] = {}
+        self._next = tuple([t._edge() for t in inputs])
+        self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        self._input_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
+        self._output_meta = tuple([(y._data.shape, y._data.dtype) for y in outputs])
+        if self._saved_input_ids:
+            self._saved_input_tensors = tuple([inputs[i] for i in self._saved_input_ids])
+        if self._saved_output_ids:
+            self._saved_output_arrays = {j: outputs[j]._data for j in self._saved_output_ids}
         for index, y in enumerate(outputs):
-            if y.dtype.kind == "f":
+            if y._data.dtype.kind == "f":
                 y._node, y._index, y.requires_grad = self, index, True
 
     # ---- what forward keeps for backward -------------------------------------------------
@@ -152,8 +160,6 @@ class Function:
     @property
     def saved_outputs(self) -> tuple[Any, ...]:
         """Saved outputs rebuilt as Tensors whose creator is this Function."""
-        from .tensor import Tensor
-
         self._check_alive()
         return tuple(Tensor._make(self._saved_output_arrays[j], node=self, index=j)
                      for j in self._saved_output_ids)
@@ -184,6 +190,11 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
+def _as_array(y: Any) -> Any:
+    """A forward result as an array (NumPy reductions can return NumPy scalars)."""
+    return y if backend.is_cupy_array(y) else np.asarray(y)
+
+
 def _root_edge(t: Any) -> tuple[Any, int] | None:
     if not t.requires_grad:
         return None
@@ -198,8 +209,6 @@ def run_backward(roots: Sequence[Any], root_grads: Sequence[Any], retain_graph: 
     capture: if given, return the gradients of these tensors instead of
     accumulating into leaves' ``.grad`` (``grad()`` semantics).
     """
-    from .tensor import Tensor
-
     pending: dict[Function, list[Any]] = {}
     heap: list[Function] = []
     leaf_grads: dict[int, list[Any]] = {}
@@ -235,7 +244,7 @@ def run_backward(roots: Sequence[Any], root_grads: Sequence[Any], retain_graph: 
             fn = heapq.heappop(heap)
             grads = pending.pop(fn)
             for index, g in enumerate(grads):
-                for hook in fn._hooks.get(index, ()):
+                for hook in (fn._hooks or {}).get(index, ()):
                     new = hook(g) if g is not None else None
                     grads[index] = g = new if new is not None else g
                 if capture_keys is not None and (id(fn), index) in capture_keys:
@@ -273,8 +282,6 @@ def run_backward(roots: Sequence[Any], root_grads: Sequence[Any], retain_graph: 
 
 def _zeros(shape: tuple[int, ...], dtype: Any, fn: Function) -> Any:
     """Zero gradient for an output nobody used."""
-    from .tensor import Tensor
-
     return Tensor._make(backend.to_device(np.zeros(shape, dtype=dtype), fn._device))
 
 
@@ -297,8 +304,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     sequences; ``grad_outputs`` the upstream gradients (default ones for scalar
     outputs). With ``create_graph=True`` the result can be differentiated again.
     """
-    from .tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     grad_outputs = _default_root_grads(outputs, grad_outputs)
@@ -317,8 +322,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 
 def _default_root_grads(outputs: Sequence[Any], grad_outputs: Any) -> list[Any]:
     """Upstream gradients for ``outputs``: given ones checked, or 1 for scalars."""
-    from .tensor import Tensor
-
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     grads = []
@@ -350,6 +353,8 @@ def register_tensor_hook(t: Any, hook: Callable[[Any], Any]) -> Callable[[], Non
         t._hooks = (t._hooks or []) + [hook]
         hooks_holder = (t, None)
     else:
+        if t._node._hooks is None:
+            t._node._hooks = {}
         t._node._hooks.setdefault(t._index, []).append(hook)
         hooks_holder = (t._node, t._index)
     node_ref = weakref.ref(hooks_holder[0])

@@ -221,6 +221,9 @@ class Tensor:
         return self.to(np.int64)
 
 
+autograd.Tensor = Tensor  # the engine builds Tensors without importing this module
+
+
 def _is_dtype(value: Any) -> bool:
     if isinstance(value, str):
         return not (value == "cpu" or value.startswith("cuda"))
