@@ -189,10 +189,16 @@ def build_scheduler(args: argparse.Namespace, optimizer: Any, steps_per_epoch: i
                     ) -> tuple[Any, bool]:
     """The LR schedule and whether it steps per batch (True) or per epoch (False)."""
     sched = optim.lr_scheduler
-    if args.schedule == "onecycle":
+    total_steps = args.epochs * steps_per_epoch
+    if args.schedule == "onecycle" and total_steps >= 4:
         lr = optimizer.param_groups[0]["lr"]
-        return sched.OneCycleLR(optimizer, max_lr=lr, epochs=args.epochs,
-                                steps_per_epoch=steps_per_epoch, pct_start=0.25), True
+        # a warm-up of at least 2 steps: OneCycleLR divides by the warm-up length
+        return sched.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps,
+                                pct_start=max(0.25, 2 / total_steps)), True
+    if args.schedule == "onecycle":
+        print(f"only {total_steps} training steps: too few for a one-cycle schedule; "
+              f"using a constant learning rate")
+        return None, False
     if args.schedule == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=args.epochs), False
     if args.schedule == "step":
