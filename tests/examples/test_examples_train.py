@@ -99,3 +99,37 @@ def test_linear_probe_example_compares_pretrained_and_random_features(tmp_path, 
     assert linear_probe.main(["--quick", "--weights", str(tmp_path / "model.safetensors")]) == 0
     out = capsys.readouterr().out
     assert "pretrained" in out and "random init" in out
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path):
+    """A real SIGINT in the middle of an epoch: checkpoint written, exit code 130, resumable."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "run"
+    command = [sys.executable, str(root / "examples" / "train.py"), "--limit", "3000",
+               "--batch-size", "32", "--epochs", "1", "--workers", "0", "--out", str(out)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                               env=env, cwd=root)
+    seen = b""
+    deadline = time.monotonic() + 120
+    while b"epoch 1/1" not in seen and time.monotonic() < deadline:  # tqdm's bar has started
+        chunk = process.stderr.read1(256)
+        if not chunk and process.poll() is not None:
+            break
+        seen += chunk
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout.decode()
+    assert b"interrupted: saved" in stdout
+    assert (out / "checkpoint.safetensors").exists()
+    assert train.main(["--limit", "3000", "--batch-size", "32", "--epochs", "1", "--workers",
+                       "0", "--out", str(out), "--resume", "--no-progress"]) == 0
+    assert (out / "model.safetensors").exists()
