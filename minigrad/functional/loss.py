@@ -32,7 +32,7 @@ def _classes_last(x: Tensor) -> Tensor:
     return x.transpose(*axes).reshape(-1, x.shape[1])
 
 
-def _check_target(scores: Tensor, target: Tensor) -> Tensor:
+def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     """Validate integer class indices against scores of shape (N, C, ...)."""
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target), device=scores.device)
@@ -45,8 +45,9 @@ def _check_target(scores: Tensor, target: Tensor) -> Tensor:
         raise ValueError(f"scores of shape {scores.shape} need a target of shape {expected}, "
                          f"got {target.shape}")
     num_classes = scores.shape[1]
-    if target.size:
-        low, high = int(target.data.min()), int(target.data.max())
+    used = target.data[target.data != ignore_index]
+    if used.size:
+        low, high = int(used.min()), int(used.max())
         if low < 0 or high >= num_classes:
             bad = high if high >= num_classes else low
             raise IndexError(f"target class {bad} is out of range for {num_classes} classes "
@@ -54,37 +55,86 @@ def _check_target(scores: Tensor, target: Tensor) -> Tensor:
     return target
 
 
-def nll_loss(log_probs: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood: -log_probs[i, target[i]].
+def _check_weight(weight: Tensor | None, scores: Tensor) -> None:
+    if weight is not None and weight.shape != (scores.shape[1],):
+        raise ValueError(f"weight must have one entry per class, shape ({scores.shape[1]},), "
+                         f"got {weight.shape}")
+
+
+class _Targets:
+    """Flattened targets with what weighting needs: ``index`` (ignored entries set to class
+    0, so they can still be gathered) and ``scale`` (N*d,) = weight[target], 0 where
+    ``target == ignore_index`` — or None when every scale would be 1."""
+
+    def __init__(self, target: Tensor, weight: Tensor | None, ignore_index: int) -> None:
+        xp = backend.get_array_module(target.data)
+        flat = target.data.reshape(-1)
+        keep = flat != ignore_index
+        self.shape = target.shape
+        self.index = xp.where(keep, flat, 0)
+        if weight is None and bool(keep.all()):
+            self.scale = None
+            return
+        dtype = weight.dtype if weight is not None else np.float32
+        class_weight = weight.data[self.index] if weight is not None else xp.ones(flat.shape,
+                                                                                  dtype)
+        self.scale = Tensor._make((class_weight * keep).astype(dtype, copy=False))
+
+    def reduce(self, losses: Tensor, reduction: str) -> Tensor:
+        """Sum, or mean weighted by the target weights (PyTorch's weighted mean)."""
+        if reduction != "mean" or self.scale is None:
+            return _reduce(losses.reshape(self.shape), reduction)
+        return sum(losses) / sum(self.scale)
+
+    def weighted(self, losses: Tensor) -> Tensor:
+        return losses if self.scale is None else losses * self.scale.to(losses.dtype)
+
+
+def nll_loss(log_probs: Tensor, target: Tensor, reduction: str = "mean", *,
+             weight: Tensor | None = None, ignore_index: int = -100) -> Tensor:
+    """Negative log-likelihood: -weight[t_i] * log_probs[i, t_i] for each target t_i.
 
     log_probs: (N, C) or (N, C, d1, ...); target: (N,) or (N, d1, ...) int.
+    weight: (C,) class weights; the mean is then sum(losses) / sum(weight[t_i]).
+    Entries whose target equals ``ignore_index`` contribute nothing.
     """
     _check_reduction(reduction)
-    target = _check_target(log_probs, target)
+    _check_weight(weight, log_probs)
+    target = _check_target(log_probs, target, ignore_index)
     flat = _classes_last(log_probs)
     xp = backend.get_array_module(flat.data)
-    picked = flat[xp.arange(flat.shape[0]), target.data.reshape(-1)]
-    losses = (-picked).reshape(target.shape)
-    return _reduce(losses, reduction)
+    targets = _Targets(target, weight, ignore_index)
+    picked = flat[xp.arange(flat.shape[0]), targets.index]
+    return targets.reduce(targets.weighted(-picked), reduction)
 
 
 def cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+                  label_smoothing: float = 0.0, *, weight: Tensor | None = None,
+                  ignore_index: int = -100) -> Tensor:
     """Softmax cross-entropy from raw scores, computed with a stable log-sum-exp.
 
     logits: (N, C) or (N, C, d1, ...); target: (N,) / (N, d1, ...) int class indices.
     With label smoothing eps the target distribution is (1 - eps) one-hot + eps / C:
-    loss = (1 - eps) * (-log p[target]) + eps * mean_c(-log p[c]).
+    loss = (1 - eps) * (-log p[target]) + eps * mean_c(-log p[c]) (with class weights,
+    each term is weighted as PyTorch does). ``weight`` and ``ignore_index`` as in
+    :func:`nll_loss`.
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     _check_reduction(reduction)
-    log_probs = log_softmax(logits, axis=1)
-    nll = nll_loss(log_probs, target, reduction="none")
+    _check_weight(weight, logits)
+    target = _check_target(logits, target, ignore_index)
+    log_probs = _classes_last(log_softmax(logits, axis=1))
+    xp = backend.get_array_module(log_probs.data)
+    targets = _Targets(target, weight, ignore_index)
+    nll = targets.weighted(-log_probs[xp.arange(log_probs.shape[0]), targets.index])
     if label_smoothing == 0.0:
-        return _reduce(nll, reduction)
-    uniform = -mean(log_probs, axis=1)
-    return _reduce(nll * (1.0 - label_smoothing) + uniform * label_smoothing, reduction)
+        return targets.reduce(nll, reduction)
+    per_class = log_probs if weight is None else log_probs * weight.reshape(1, -1)
+    uniform = -mean(per_class, axis=1)
+    if targets.scale is not None:  # ignored entries contribute nothing to the smooth term
+        uniform = uniform * Tensor._make((targets.scale.data != 0).astype(uniform.dtype))
+    return targets.reduce(nll * (1.0 - label_smoothing) + uniform * label_smoothing, reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -203,3 +203,14 @@ FUNCTIONAL_CASES = [
 FUNCTIONAL_CASES.append(
     OpCase("max_pool2d_ceil_mode", lambda x: F.max_pool2d(x, 3, 2, 0, ceil_mode=True),
            distinct(1, 2, 6, 8), lambda x: tF().max_pool2d(x, 3, 2, 0, ceil_mode=True)))
+CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 1.5, 0.7])
+IGNORED_TARGET = np.array([1, -100, 4, 2])
+FUNCTIONAL_CASES.append(
+    OpCase("cross_entropy_weight_ignore_index",
+           lambda x: F.cross_entropy(x, mg.tensor(IGNORED_TARGET, device=x.device),
+                                     label_smoothing=0.1,
+                                     weight=mg.tensor(CLASS_WEIGHT, dtype=x.dtype, device=x.device)),
+           normal(4, 5),
+           lambda x: tF().cross_entropy(x, __import__("torch").tensor(IGNORED_TARGET),
+                                        label_smoothing=0.1,
+                                        weight=__import__("torch").tensor(CLASS_WEIGHT, dtype=x.dtype))))

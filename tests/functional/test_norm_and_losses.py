@@ -65,3 +65,24 @@ def test_loss_bad_inputs():
         F.mse_loss(logits, mg.zeros(4, 9))
     with pytest.raises(ValueError, match=r"in_features=3"):
         F.linear(mg.zeros(2, 4), mg.zeros(5, 3))
+
+
+def test_weighted_and_ignored_targets_match_pytorch_in_every_reduction():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 4))
+    target = np.array([0, 3, 2, 2, 1, 3, 0])
+    weight = rng.uniform(0.5, 2.0, 4)
+    for reduction in ("mean", "sum", "none"):
+        for smoothing in (0.0, 0.3):
+            ours = F.cross_entropy(mg.tensor(x), mg.tensor(target), reduction, smoothing,
+                                   weight=mg.tensor(weight), ignore_index=2)
+            theirs = torch.nn.functional.cross_entropy(
+                torch.tensor(x), torch.tensor(target), weight=torch.tensor(weight),
+                ignore_index=2, reduction=reduction, label_smoothing=smoothing)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"one entry per class, shape \(4,\)"):
+        F.cross_entropy(mg.tensor(x), mg.tensor(target), weight=mg.ones(3))
+    # an ignored target may lie outside the class range
+    assert F.nll_loss(mg.tensor(x), mg.tensor([-100] * 6 + [1]), reduction="sum").item() \
+        == pytest.approx(-x[6, 1])
