@@ -21,7 +21,6 @@ variance γ²_c, values the network chose.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import layers as nn
 import minigrad as mg
@@ -30,6 +29,7 @@ from minigrad import optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.data.fashion_subsets import fashion_mnist_arrays
 from minigrad.plot import line_plot
+from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import History, fit
 
 
@@ -79,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lrs", type=float, nargs="+", default=[0.02, 0.3],
                         help="SGD learning rates, each used for both nets")
-    parser.add_argument("--quick", action="store_true", help="30 images per class, 1 epoch")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/batchnorm_lesson"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "batchnorm_lesson", quick_help="30 images per class, 1 epoch")
     args = parser.parse_args(argv)
     if args.quick:
         args.per_class, args.epochs = 30, 1

@@ -18,7 +18,6 @@ counts, and shows that ``backward()`` frees the graph.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +25,7 @@ import layers as nn
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.graph import CONSTANT, FUNCTION, PARAMETER, render, to_dot, trace
+from minigrad.training.cli import add_lesson_options
 
 
 def small_nets() -> dict[str, tuple[nn.Module, tuple[int, ...]]]:
@@ -46,9 +46,7 @@ def loss_of(model: nn.Module, input_shape: tuple[int, ...], seed: int) -> mg.Ten
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the same (it takes a second)")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/computational_graph"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "computational_graph", quick_help="the same (it takes a second)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     mg.manual_seed(args.seed)

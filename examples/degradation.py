@@ -34,6 +34,7 @@ from minigrad.tensor import Tensor
 from minigrad.training.fit import History, fit_one_cycle
 
 from minigrad.plot import pyplot  # noqa: E402
+from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
 
@@ -158,9 +159,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=0.1, help="peak learning rate (one-cycle)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a tiny run that takes seconds")
-    p.add_argument("--out", type=Path, default=Path("runs/lessons/degradation"))
+    add_lesson_options(p, "degradation")
     args = p.parse_args(argv)
     if args.quick:
         args.depths, args.width, args.epochs = [8, 14], 4, 1

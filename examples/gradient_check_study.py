@@ -34,6 +34,7 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad.autograd import Function
 from minigrad.plot import line_plot, pyplot
+from minigrad.training.cli import add_lesson_options
 
 XS = np.linspace(0.05, 1.0, 96)  # part 1 differentiates f(x) = tanh(x)·eˣ at these points
 
@@ -260,9 +261,8 @@ def measure_cost(sizes: list[int], seed: int) -> dict[str, list[tuple[int, float
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="coarser ε grid, sizes up to 256")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/gradient_check_study"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "gradient_check_study",
+                       quick_help="coarser ε grid, sizes up to 256")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     mg.manual_seed(args.seed)

@@ -26,7 +26,6 @@ so the signal keeps its scale only if ½ n_l Var(w_l) = 1 for every layer:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -38,6 +37,7 @@ from minigrad import init, optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.data.fashion_subsets import fashion_mnist_arrays
 from minigrad.plot import line_plot
+from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import History, fit
 
 INITS: dict[str, Callable[[nn.Module], nn.Module]] = {
@@ -82,10 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.01, help="SGD with momentum 0.9")
-    parser.add_argument("--quick", action="store_true",
-                        help="depth 8, width 64, 20 images per class, 2 epochs")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/initialization"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "initialization",
+                       quick_help="depth 8, width 64, 20 images per class, 2 epochs")
     args = parser.parse_args(argv)
     if args.quick:
         args.depth, args.width, args.per_class, args.epochs = 8, 64, 20, 2

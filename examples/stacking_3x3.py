@@ -31,6 +31,7 @@ import minigrad as mg
 from minigrad import init, optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.plot import image_grid
+from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import fit
 
 SIZE = 7                      # the XOR images are 7×7
@@ -151,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=16, help="channels of the XOR models")
     parser.add_argument("--train-size", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--quick", action="store_true", help="800 XOR images, 8 epochs")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/stacking_3x3"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "stacking_3x3", quick_help="800 XOR images, 8 epochs")
     args = parser.parse_args(argv)
     if args.quick:
         args.train_size, args.epochs = 800, 8

@@ -32,6 +32,7 @@ from minigrad.metrics import accuracy
 from minigrad.training.fit import fit_one_cycle
 
 from minigrad.plot import pyplot  # noqa: E402
+from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
 
@@ -108,9 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--test-per-class", type=int, default=None,
                    help="test images per class (default: the whole test set, 1,000 each)")
     p.add_argument("--show", type=int, default=16, help="examples drawn")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a tiny run that takes seconds")
-    p.add_argument("--out", type=Path, default=Path("runs/lessons/top5"))
+    add_lesson_options(p, "top5")
     args = p.parse_args(argv)
     if args.quick:
         args.width, args.train_per_class, args.epochs, args.test_per_class = 8, 50, 2, 30

@@ -39,6 +39,7 @@ from minigrad.training import evaluate
 from minigrad.training.fit import fit, fit_one_cycle
 
 from minigrad.plot import pyplot  # noqa: E402
+from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
 from matplotlib.collections import LineCollection  # noqa: E402
@@ -302,9 +303,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--classifier-epochs", type=int, default=30)
     p.add_argument("--cnn-epochs", type=int, default=8)
     p.add_argument("--cnn-width", type=int, default=16)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a tiny run that takes seconds")
-    p.add_argument("--out", type=Path, default=Path("runs/lessons/traditional_pipeline"))
+    add_lesson_options(p, "traditional_pipeline")
     args = p.parse_args(argv)
     if args.quick:
         args.train_per_class, args.test_per_class, args.words = 30, 20, 16

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +33,7 @@ from layers.models.small_cnn import small_cnn
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.data.fashion_subsets import FASHION_MNIST_CLASSES, fashion_mnist_arrays
 from minigrad.plot import line_plot
+from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import History, fit_one_cycle
 
 SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
@@ -129,9 +129,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=30, help="epochs on the target task")
     p.add_argument("--batch-size", type=int, default=16, help="batch size on the target task")
     p.add_argument("--width", type=int, default=16, help="small_cnn width")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a tiny run that takes seconds")
-    p.add_argument("--out", type=Path, default=Path("runs/lessons/transfer_learning"))
+    add_lesson_options(p, "transfer_learning")
     args = p.parse_args(argv)
     if args.quick:
         args.pretrain_per_class, args.pretrain_epochs, args.width = 100, 1, 8

@@ -29,7 +29,6 @@ It prints the ratio ‖∂L/∂y_first‖ / ‖∂L/∂y_last‖ for every case 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -40,6 +39,7 @@ import minigrad.functional as F
 from layers.monitor import LayerMonitor, LayerStats
 from minigrad import init
 from minigrad.plot import line_plot
+from minigrad.training.cli import add_lesson_options
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
                                            "relu": nn.ReLU}
@@ -169,9 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=30, help="Linear layers per network")
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--quick", action="store_true", help="depth 10, width 32, batch 32")
-    parser.add_argument("--out", type=Path, default=Path("runs/lessons/vanishing_gradients"))
-    parser.add_argument("--seed", type=int, default=0)
+    add_lesson_options(parser, "vanishing_gradients", quick_help="depth 10, width 32, batch 32")
     args = parser.parse_args(argv)
     if args.quick:
         args.depth, args.width, args.batch = 10, 32, 32

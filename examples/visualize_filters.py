@@ -35,6 +35,7 @@ from minigrad.data.fashion_subsets import (FASHION_MNIST_CLASSES, FASHION_MNIST_
                                            FASHION_MNIST_STD, fashion_mnist_arrays)
 from minigrad.plot import image_grid, normalize_for_display, pyplot
 from minigrad.training import evaluate
+from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import fit_one_cycle
 
 plt = pyplot()  # draws into files
@@ -213,9 +214,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "strongest single response)")
     p.add_argument("--top", type=int, default=8, help="images shown per unit")
     p.add_argument("--image", type=int, default=0, help="test image for the activation maps")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a tiny run that takes seconds")
-    p.add_argument("--out", type=Path, default=Path("runs/lessons/visualize_filters"))
+    add_lesson_options(p, "visualize_filters")
     args = p.parse_args(argv)
     if args.quick:
         args.width, args.train_images, args.epochs, args.search_images = 8, 500, 2, 100
