@@ -45,7 +45,14 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     for window in windows[1:]:
         np.maximum(y, window, out=y)
     # Pass 2, the first tap holding the maximum (or the first NaN): walk the taps backwards,
-    # so the smallest matching tap is written last.
+    # so the smallest matching tap is written last. Without NaNs (np.maximum would have
+    # propagated one into y) a plain equality test suffices, and np.where is the fastest
+    # way to apply it.
+    if not np.isnan(y).any():
+        argmax = np.zeros(y.shape, dtype=np.int32)
+        for tap in reversed(range(len(windows))):
+            argmax = np.where(windows[tap] == y, np.int32(tap), argmax)
+        return y, argmax
     argmax = np.empty(y.shape, dtype=np.int32)
     hit = np.empty(y.shape, dtype=bool)
     for tap in reversed(range(len(windows))):
