@@ -16,12 +16,16 @@ class LeakyReLU(Function):
         self.slope = slope
 
     def forward(self, x: Any) -> Any:
-        xp = backend.get_array_module(x)
-        self.local_grad = xp.where(x > 0, 1.0, self.slope).astype(x.dtype)
-        return x * self.local_grad
+        self.save_inputs(0)
+        return x * self._local_grad(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * Tensor._make(self.local_grad)
+        (x,) = self.saved_inputs
+        return gy * Tensor._make(self._local_grad(x.data))
+
+    def _local_grad(self, x: Any) -> Any:
+        """dy/dx: 1 where x > 0, the slope elsewhere."""
+        return backend.get_array_module(x).where(x > 0, 1.0, self.slope).astype(x.dtype)
 
 
 def relu6(x: Tensor) -> Tensor:

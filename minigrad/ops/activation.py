@@ -15,12 +15,12 @@ class ReLU(Function):
 
     def forward(self, x: Any) -> Any:
         xp = backend.get_array_module(x)
-        y = xp.maximum(x, 0)
-        self.positive = (y > 0).astype(x.dtype)
-        return y
+        self.save_outputs(0)
+        return xp.maximum(x, 0)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * Tensor._make(self.positive)
+        (y,) = self.saved_outputs
+        return gy * Tensor._make((y.data > 0).astype(y.dtype))
 
 
 class Sigmoid(Function):

@@ -52,12 +52,12 @@ class Abs(Function):
     """|x|; the gradient at 0 is 0 (sign(0) = 0, as in PyTorch)."""
 
     def forward(self, x: Any) -> Any:
-        xp = backend.get_array_module(x)
-        self.sign = xp.sign(x)
-        return xp.abs(x)
+        self.save_inputs(0)
+        return backend.get_array_module(x).abs(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _constant(self.sign)
+        (x,) = self.saved_inputs
+        return gy * _constant(backend.get_array_module(x.data).sign(x.data))
 
 
 class Clip(Function):
@@ -68,17 +68,18 @@ class Clip(Function):
         self.high = high
 
     def forward(self, x: Any) -> Any:
+        self.save_inputs(0)
         xp = backend.get_array_module(x)
-        inside = xp.ones(x.shape, dtype=bool)
-        if self.low is not None:
-            inside &= x >= self.low
-        if self.high is not None:
-            inside &= x <= self.high
-        self.inside = inside.astype(x.dtype)
         return xp.clip(x, self.low, self.high).astype(x.dtype, copy=False)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _constant(self.inside)
+        (x,) = self.saved_inputs
+        inside = backend.get_array_module(x.data).ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x.data >= self.low
+        if self.high is not None:
+            inside &= x.data <= self.high
+        return gy * _constant(inside.astype(x.dtype))
 
 
 class Extreme2(Function):
@@ -89,14 +90,14 @@ class Extreme2(Function):
 
     def forward(self, a: Any, b: Any) -> Any:
         xp = backend.get_array_module(a)
-        self.shapes = (a.shape, b.shape)
-        a_wins = (a > b) if self.largest else (a < b)
-        self.share_a = a_wins.astype(a.dtype) + 0.5 * (a == b).astype(a.dtype)
+        self.save_inputs(0, 1)
         return xp.maximum(a, b) if self.largest else xp.minimum(a, b)
 
     def backward(self, gy: Tensor) -> tuple[Tensor, Tensor]:
-        share_a = _constant(self.share_a)
-        return sum_to(gy * share_a, self.shapes[0]), sum_to(gy * (1.0 - share_a), self.shapes[1])
+        a, b = self.saved_inputs
+        a_wins = (a.data > b.data) if self.largest else (a.data < b.data)
+        share_a = _constant(a_wins.astype(gy.dtype) + 0.5 * (a.data == b.data).astype(gy.dtype))
+        return sum_to(gy * share_a, a.shape), sum_to(gy * (1.0 - share_a), b.shape)
 
 
 class Where(Function):

@@ -14,7 +14,6 @@ from ..tensor import Tensor
 from .shape import _normalize_axis, broadcast_to, reshape
 
 
-
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
     """Normalise ``axis`` to a sorted tuple of non-negative axes."""
     if axis is None:
@@ -57,16 +56,17 @@ class Extremum(Function):
         self.largest = largest
 
     def forward(self, x: Any) -> Any:
+        self.save_inputs(0)
+        self.save_outputs(0)
         reduce = x.max if self.largest else x.min
-        kept = reduce(axis=self.axes, keepdims=True)
-        is_extremum = (x == kept).astype(x.dtype)
-        self.share = is_extremum / is_extremum.sum(axis=self.axes, keepdims=True)
-        self.input_shape = x.shape
-        return kept if self.keepdims else kept.reshape(
-            tuple(s for i, s in enumerate(x.shape) if i not in self.axes))
+        return reduce(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _expand_back(gy, self.input_shape, self.axes) * Tensor._make(self.share)
+        (x,), (y,) = self.saved_inputs, self.saved_outputs
+        # every tied extremum gets 1 / (number of ties) of the gradient
+        is_extremum = (x.data == y.data.reshape(_kept_shape(x.shape, self.axes))).astype(x.dtype)
+        share = is_extremum / is_extremum.sum(axis=self.axes, keepdims=True)
+        return _expand_back(gy, x.shape, self.axes) * Tensor._make(share)
 
 
 def _check_nonempty(x: Tensor, axes: tuple[int, ...], name: str) -> None:
