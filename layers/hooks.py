@@ -19,7 +19,8 @@ import itertools
 import warnings
 from typing import Any, Callable, Sequence
 
-from minigrad.autograd import Function, is_grad_enabled
+from minigrad.autograd import Function
+from minigrad.grad_mode import is_grad_enabled
 from minigrad.tensor import Tensor
 
 _hook_ids = itertools.count()

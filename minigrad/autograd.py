@@ -1,4 +1,8 @@
-"""Reverse-mode automatic differentiation: ``Function`` nodes and the backward engine.
+"""The autograd core: ``Tensor``, ``Function`` and the backward engine.
+
+``Tensor`` and the engine need each other (``tensor.backward()`` runs the
+engine; the engine makes Tensors), so they share this module. The Tensor's
+math methods and operators are added by ``minigrad/tensor.py`` from one table.
 
 How the graph looks
 -------------------
@@ -26,57 +30,257 @@ higher derivatives (double backprop) for free.
 """
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
-import threading
 import weakref
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from . import backend
+from .backend import Array
+from .grad_mode import GradMode, enable_grad, is_grad_enabled, no_grad
+
+__all__ = ["Function", "Tensor", "as_tensor_like", "as_tensors", "enable_grad", "grad",
+           "is_grad_enabled", "no_grad", "run_backward"]
 
 _sequence = itertools.count()
 
-# The Tensor class. tensor.py imports this module, so it fills this in when it is loaded
-# (a function-level import here would cost a lookup on every op).
-Tensor: Any = None
-_mode = threading.local()
+DTypeLike = Any  # a numpy dtype, a type such as np.float32, a name such as "float32", or None
+Edge = tuple[Any, int]  # where a gradient goes: (creator Function, output index) or (leaf, 0)
+Hook = Callable[[Any], Any]  # a tensor hook: gradient Tensor -> replacement Tensor or None
 
 
-def is_grad_enabled() -> bool:
-    """Whether ops record a graph right now (per thread; on by default)."""
-    return getattr(_mode, "enabled", True)
+class Tensor:
+    """An array (``.data``: NumPy on the CPU, CuPy on a GPU) that can record gradients.
+
+    Create tensors with :func:`minigrad.tensor` or the factories (``zeros``,
+    ``randn``, ...). This class holds what the engine needs (data, ``grad``,
+    the creator ``grad_fn``, ``backward``); its math — every method and
+    operator, ``x + y`` included — is the table in ``minigrad/tensor.py``. ``requires_grad=True`` marks a leaf whose ``.grad`` the
+    backward pass fills in; every op on such a tensor records a graph node
+    (``_node``) unless inside ``mg.no_grad()``.
+    """
+
+    __slots__ = ("_data", "_device", "requires_grad", "grad", "_node", "_index", "_hooks",
+                 "name", "__weakref__")
+    __array_priority__ = 1000  # numpy_array + tensor calls Tensor.__radd__
+
+    def __init__(self, data: object, dtype: DTypeLike = None, device: str | None = None,
+                 requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        target = backend.normalize_device(device) if device is not None else None
+        if backend.is_cupy_array(data):
+            array = data if dtype is None else data.astype(dtype, copy=False)
+            if target is not None:
+                array = backend.to_device(array, target)
+        else:
+            array = _host_array(data, dtype)
+            if target is not None and target != "cpu":
+                array = backend.to_device(array, target)
+        self._data = array
+        self._device = backend.device_of(array)
+        self._node = None
+        self._index = 0
+        self._hooks = None
+        self.grad = None
+        self.name = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array: Array, node: Function | None = None, index: int = 0) -> Tensor:
+        """Wrap a raw array without checks or copies (the fast path used by ops)."""
+        t = object.__new__(cls)
+        t._data = array
+        t._device = "cpu" if type(array) is np.ndarray else backend.device_of(array)
+        t._node = node
+        t._index = index
+        t._hooks = None
+        t.grad = None
+        t.name = None
+        t.requires_grad = node is not None
+        return t
+
+    def _edge(self) -> Edge | None:
+        """Where gradients for this tensor go: its creator, or itself if a leaf."""
+        if self._node is not None:
+            return (self._node, self._index)
+        return (self, 0) if self.requires_grad else None
+
+    # ---- array attributes --------------------------------------------------------------
+    @property
+    def data(self) -> Array:
+        """The raw ``numpy.ndarray`` / ``cupy.ndarray`` (no graph)."""
+        return self._data
+
+    @data.setter
+    def data(self, array: Array) -> None:
+        self._data = array
+        self._device = backend.device_of(array)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements (NumPy's name; ``numel()`` is PyTorch's)."""
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The Function that created this tensor (None for leaves)."""
+        return self._node
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def numpy(self) -> np.ndarray:
+        """The values as a host NumPy array (copied from the GPU if needed)."""
+        return backend.to_numpy(self._data)
+
+    def tolist(self) -> list | float | int | bool:
+        return self.numpy().tolist()
+
+    def item(self) -> float | int | bool:
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), separator=", ", precision=4, threshold=50,
+                               prefix="tensor(")
+        extra = f", device='{self.device}'" if self.device != "cpu" else ""
+        extra += f", dtype={self.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn=<{type(self._node).__name__}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__
+
+    # ---- autograd ---------------------------------------------------------------------
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        """Mark (or unmark) this leaf as needing gradients; returns self."""
+        if flag and self.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, "
+                               f"but this tensor has dtype {self.dtype}")
+        if not flag and self._node is not None:
+            raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; "
+                               "use .detach()")
+        self.requires_grad = flag
+        return self
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data but cut from the graph."""
+        return Tensor._make(self._data)
+
+    def backward(self, gradient: Tensor | Array | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        gradient: upstream gradient, same shape as self (required unless self
+        has one element). retain_graph defaults to create_graph.
+        """
+        grads = _default_root_grads([self], gradient)
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], grads, retain_graph, create_graph)
+
+    def register_hook(self, hook: Hook) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a
+        replacement gradient. Returns a function that removes the hook."""
+        return register_tensor_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if self._node is not None:
+            self.register_hook(retain_grad_hook(self))
 
 
-def _set_grad_enabled(flag: bool) -> None:
-    _mode.enabled = flag
+def _host_array(data: object, dtype: DTypeLike) -> np.ndarray:
+    """A NumPy array from Python data with minigrad's default dtypes."""
+    array = np.asarray(data)
+    if dtype is not None:
+        return array.astype(dtype, copy=False)
+    if array.dtype == np.float64 and not isinstance(data, np.ndarray):
+        return array.astype(backend.DEFAULT_FLOAT)  # Python floats -> float32, like PyTorch
+    if array.dtype.kind == "O":
+        raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
+    return array
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Context manager / decorator that switches graph recording on or off."""
+def as_tensor_like(value: Tensor | Array | float, ref: Tensor) -> Tensor:
+    """Turn a Python number / array into a constant Tensor on ``ref``'s device.
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._previous: list[bool] = []
+    A Python number takes ``ref``'s dtype when ``ref`` is floating point (so
+    ``x * 2`` keeps float32), and the default float dtype for ``int * 0.5``.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        if ref.dtype.kind == "f":
+            dtype = ref.dtype
+        elif isinstance(value, float):
+            dtype = backend.DEFAULT_FLOAT
+        elif isinstance(value, bool) and ref.dtype.kind == "b":
+            dtype = np.dtype(bool)
+        else:
+            dtype = ref.dtype if ref.dtype.kind in "iu" else np.dtype(np.int64)
+        array = np.asarray(value, dtype=dtype)
+    else:
+        array = np.asarray(backend.to_numpy(value) if backend.is_cupy_array(value) else value)
+    if ref.device != "cpu":
+        array = backend.to_device(array, ref.device)
+    return Tensor._make(array)
 
-    def __enter__(self) -> None:
-        self._previous.append(is_grad_enabled())
-        _set_grad_enabled(self.enabled)
 
-    def __exit__(self, *exc: Any) -> None:
-        _set_grad_enabled(self._previous.pop())
-
-
-def no_grad() -> _GradMode:
-    """``with mg.no_grad():`` (or ``@mg.no_grad()``) builds no graph inside."""
-    return _GradMode(False)
-
-
-def enable_grad() -> _GradMode:
-    """``with mg.enable_grad():`` turns graph recording back on inside ``no_grad``."""
-    return _GradMode(True)
+def as_tensors(values: Sequence[Tensor | Array | float]) -> list[Tensor]:
+    """Tensors from a sequence mixing Tensors and Python numbers (first Tensor decides)."""
+    ref = next((v for v in values if isinstance(v, Tensor)), None)
+    if ref is None:
+        raise TypeError("expected at least one Tensor")
+    return [as_tensor_like(v, ref) for v in values]
 
 
 class Function:
@@ -95,13 +299,26 @@ class Function:
       ``self.saved_outputs``; ``self.needs_input_grad[i]`` says which input
       gradients are wanted.
 
-    Call it as ``MyFunction.apply(*tensors, **settings)``.
+    Call it as ``MyFunction.apply(*tensors, **settings)``:
+
+    >>> import minigrad as mg
+    >>> class Square(mg.Function):
+    ...     def forward(self, x):                # x: a NumPy (or CuPy) array
+    ...         self.save_inputs(0)
+    ...         return x * x
+    ...     def backward(self, gy):              # gy: dLoss/dy, a Tensor
+    ...         (x,) = self.saved_inputs
+    ...         return gy * 2.0 * x              # dLoss/dx = dLoss/dy * 2x
+    >>> x = mg.tensor([1.0, -3.0], requires_grad=True)
+    >>> Square.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [2.0, -6.0]
     """
 
     needs_input_grad: tuple[bool, ...]
 
     @classmethod
-    def apply(cls, *inputs: Any, **settings: Any) -> Any:
+    def apply(cls, *inputs: Tensor, **settings: Any) -> Tensor | tuple[Tensor, ...]:
         """Run the op on Tensors and, if needed, record it in the graph."""
         fn = cls(**settings)
         device = inputs[0]._device
@@ -127,7 +344,7 @@ class Function:
     _saved_output_ids: tuple[int, ...] = ()
     _hooks: dict[int, list[Callable]] | None = None  # per-output tensor hooks, made on demand
 
-    def _record(self, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
+    def _record(self, inputs: Sequence[Tensor], outputs: Sequence[Tensor]) -> None:
         """Link this node into the graph (only called when a gradient is wanted)."""
         self._seq = next(_sequence)
         self._device = outputs[0]._device
@@ -153,12 +370,12 @@ class Function:
         self._saved_output_ids = indices
 
     @property
-    def saved_inputs(self) -> tuple[Any, ...]:
+    def saved_inputs(self) -> tuple[Tensor, ...]:
         self._check_alive()
         return self._saved_input_tensors
 
     @property
-    def saved_outputs(self) -> tuple[Any, ...]:
+    def saved_outputs(self) -> tuple[Tensor, ...]:
         """Saved outputs rebuilt as Tensors whose creator is this Function."""
         self._check_alive()
         return tuple(Tensor._make(self._saved_output_arrays[j], node=self, index=j)
@@ -177,10 +394,10 @@ class Function:
         self.__dict__.clear()
         self._released = True
 
-    def forward(self, *arrays: Any) -> Any:  # pragma: no cover - abstract
+    def forward(self, *arrays: Array) -> Array | tuple[Array, ...]:  # pragma: no cover
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
-    def backward(self, *grad_outputs: Any) -> Any:  # pragma: no cover - abstract
+    def backward(self, *grad_outputs: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:  # pragma: no cover
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     def __lt__(self, other: "Function") -> bool:  # heap order: later Functions first
@@ -190,102 +407,117 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
-def _as_array(y: Any) -> Any:
+def _as_array(y: object) -> Array:
     """A forward result as an array (NumPy reductions can return NumPy scalars)."""
     return y if backend.is_cupy_array(y) else np.asarray(y)
 
 
-def _root_edge(t: Any) -> tuple[Any, int] | None:
-    if not t.requires_grad:
-        return None
-    return t._edge()
-
-
-def run_backward(roots: Sequence[Any], root_grads: Sequence[Any], retain_graph: bool,
-                 create_graph: bool, capture: Sequence[Any] | None = None) -> list[Any] | None:
+# ---- the engine ---------------------------------------------------------------------------
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, capture: Sequence[Tensor] | None = None
+                 ) -> list[Tensor | None] | None:
     """The engine behind ``Tensor.backward`` and :func:`grad`.
 
     roots, root_grads: tensors to differentiate and their upstream gradients.
     capture: if given, return the gradients of these tensors instead of
     accumulating into leaves' ``.grad`` (``grad()`` semantics).
     """
-    pending: dict[Function, list[Any]] = {}
-    heap: list[Function] = []
-    leaf_grads: dict[int, list[Any]] = {}
-    captured: dict[Any, Any] = {}
-    capture_keys = None
-    if capture is not None:
-        capture_keys = {(id(t) if t._node is None else (id(t._node), t._index)): k
-                        for k, t in enumerate(capture)}
+    state = _BackwardState(capture)
+    for root, g in zip(roots, root_grads):
+        state.send(root._edge(), g)
+    with GradMode(create_graph):
+        while state.heap:
+            fn = heapq.heappop(state.heap)           # the latest Function still waiting
+            grads = state.output_grads(fn)           # dLoss/d(each output), hooks applied
+            input_grads = fn.backward(*grads)        # the chain rule, one step
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            _check_count(fn, input_grads)
+            for i, (edge, g) in enumerate(zip(fn._next, input_grads)):
+                if g is not None and fn.needs_input_grad[i]:
+                    state.send(edge, _check_grad(fn, i, g))
+            if not retain_graph:
+                fn._release()
+    return state.finish(create_graph)
 
-    def send(edge: tuple[Any, int] | None, grad: Any) -> None:
+
+class _BackwardState:
+    """The bookkeeping of one backward pass: gradients waiting at each Function,
+    the heap of Functions to visit, leaf gradients, and ``grad()``'s captures."""
+
+    def __init__(self, capture: Sequence[Tensor] | None) -> None:
+        self.pending: dict[Function, list[Tensor | None]] = {}
+        self.heap: list[Function] = []
+        self.leaf_grads: dict[int, list] = {}      # id(leaf) -> [leaf, summed grad]
+        self.capture = capture
+        self.captured: dict[int, Tensor] = {}
+        # where each captured tensor's gradient shows up: the leaf itself, or its creator's output
+        self.capture_keys = None if capture is None else {
+            (id(t) if t._node is None else (id(t._node), t._index)): k
+            for k, t in enumerate(capture)}
+
+    def send(self, edge: Edge | None, grad: Tensor) -> None:
+        """Add ``grad`` to what flows into ``edge`` (a Function output or a leaf)."""
         if edge is None:
             return
         node, index = edge
         if isinstance(node, Tensor):  # a leaf: sum its contributions, assign at the end
-            entry = leaf_grads.get(id(node))
+            entry = self.leaf_grads.get(id(node))
             if entry is None:
-                leaf_grads[id(node)] = [node, grad]
+                self.leaf_grads[id(node)] = [node, grad]
             else:
                 entry[1] = entry[1] + grad
             return
-        slots = pending.get(node)
+        slots = self.pending.get(node)
         if slots is None:
             node._check_alive()
-            slots = pending[node] = [None] * len(node._output_meta)
-            heapq.heappush(heap, node)
+            slots = self.pending[node] = [None] * len(node._output_meta)
+            heapq.heappush(self.heap, node)
         slots[index] = grad if slots[index] is None else slots[index] + grad
 
-    for root, g in zip(roots, root_grads):
-        send(_root_edge(root), g)
-
-    with _GradMode(create_graph):
-        while heap:
-            fn = heapq.heappop(heap)
-            grads = pending.pop(fn)
-            for index, g in enumerate(grads):
+    def output_grads(self, fn: Function) -> list[Tensor]:
+        """The gradients of ``fn``'s outputs: hooks run, captured, zeros for unused outputs."""
+        grads = self.pending.pop(fn)
+        for index, g in enumerate(grads):
+            if g is not None:
                 for hook in (fn._hooks or {}).get(index, ()):
-                    new = hook(g) if g is not None else None
+                    new = hook(g)
                     grads[index] = g = new if new is not None else g
-                if capture_keys is not None and (id(fn), index) in capture_keys:
-                    captured[capture_keys[(id(fn), index)]] = g
-            grads = [g if g is not None else _zeros(shape, dtype, fn)
-                     for g, (shape, dtype) in zip(grads, fn._output_meta)]
-            input_grads = fn.backward(*grads)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            if len(input_grads) != len(fn._next):
-                raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} "
-                                   f"gradients for {len(fn._next)} inputs")
-            for i, (edge, g) in enumerate(zip(fn._next, input_grads)):
-                if g is None or not fn.needs_input_grad[i]:
-                    continue
-                send(edge, _check_grad(fn, i, g))
-            if not retain_graph:
-                fn._release()
+            if self.capture_keys is not None and (id(fn), index) in self.capture_keys:
+                self.captured[self.capture_keys[(id(fn), index)]] = g
+        return [g if g is not None else _zeros(shape, dtype, fn)
+                for g, (shape, dtype) in zip(grads, fn._output_meta)]
 
-    for leaf, g in leaf_grads.values():
-        for hook in leaf._hooks or ():
-            new = hook(g)
-            g = new if new is not None else g
-        if capture_keys is not None:
-            if id(leaf) in capture_keys:
-                captured[capture_keys[id(leaf)]] = g
-            continue
-        if not create_graph:
-            g = Tensor._make(g._data.copy())  # .grad never aliases another tensor's memory
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-    if capture is None:
-        return None
-    return [captured.get(k) for k in range(len(capture))]
+    def finish(self, create_graph: bool) -> list[Tensor | None] | None:
+        """Run leaf hooks; store leaf gradients in ``.grad`` or return the captures."""
+        for leaf, g in self.leaf_grads.values():
+            for hook in leaf._hooks or ():
+                new = hook(g)
+                g = new if new is not None else g
+            if self.capture_keys is not None:
+                if id(leaf) in self.capture_keys:
+                    self.captured[self.capture_keys[id(leaf)]] = g
+                continue
+            if not create_graph:
+                g = Tensor._make(g._data.copy())  # .grad never aliases another tensor's memory
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        if self.capture is None:
+            return None
+        return [self.captured.get(k) for k in range(len(self.capture))]
 
 
-def _zeros(shape: tuple[int, ...], dtype: Any, fn: Function) -> Any:
+def _zeros(shape: tuple[int, ...], dtype: np.dtype, fn: Function) -> Tensor:
     """Zero gradient for an output nobody used."""
     return Tensor._make(backend.to_device(np.zeros(shape, dtype=dtype), fn._device))
 
 
-def _check_grad(fn: Function, i: int, g: Any) -> Any:
+def _check_count(fn: Function, input_grads: tuple[Tensor | None, ...]) -> None:
+    if len(input_grads) != len(fn._next):
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} "
+                           f"gradients for {len(fn._next)} inputs")
+
+
+def _check_grad(fn: Function, i: int, g: Tensor) -> Tensor:
     """Validate a gradient returned by ``fn.backward`` for input ``i``."""
     shape, dtype = fn._input_meta[i]
     if g.shape != shape:
@@ -296,8 +528,9 @@ def _check_grad(fn: Function, i: int, g: Any) -> Any:
     return g
 
 
-def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Any, ...]:
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``.
 
     Like ``torch.autograd.grad``: ``outputs`` and ``inputs`` are Tensors or
@@ -320,7 +553,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(result)
 
 
-def _default_root_grads(outputs: Sequence[Any], grad_outputs: Any) -> list[Any]:
+def _default_root_grads(outputs: Sequence[Tensor],
+                        grad_outputs: Tensor | Sequence[Tensor | None] | None) -> list[Tensor]:
     """Upstream gradients for ``outputs``: given ones checked, or 1 for scalars."""
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
@@ -345,7 +579,7 @@ def _default_root_grads(outputs: Sequence[Any], grad_outputs: Any) -> list[Any]:
     return grads
 
 
-def register_tensor_hook(t: Any, hook: Callable[[Any], Any]) -> Callable[[], None]:
+def register_tensor_hook(t: Tensor, hook: Hook) -> Callable[[], None]:
     """Attach ``hook(grad) -> grad | None`` to tensor ``t``; returns a remover."""
     if not t.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
@@ -370,11 +604,11 @@ def register_tensor_hook(t: Any, hook: Callable[[Any], Any]) -> Callable[[], Non
     return remove
 
 
-def retain_grad_hook(t: Any) -> Callable[[Any], None]:
+def retain_grad_hook(t: Tensor) -> Hook:
     """A hook that stores the gradient of non-leaf ``t`` in ``t.grad`` (weakly held)."""
     ref = weakref.ref(t)
 
-    def store(g: Any) -> None:
+    def store(g: Tensor) -> None:
         owner = ref()
         if owner is not None:
             g = g if is_grad_enabled() else g.detach()

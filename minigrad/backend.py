@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import functools
 from types import ModuleType
-from typing import Any
 
 import numpy as np
+
+from kernels._arrays import Array  # numpy.ndarray or cupy.ndarray
+
+# Python floats become this dtype, as in PyTorch (torch.get_default_dtype()).
+DEFAULT_FLOAT = np.dtype(np.float32)
 
 
 @functools.lru_cache(maxsize=None)
@@ -41,12 +45,12 @@ def cupy() -> ModuleType:
     return cp
 
 
-def is_cupy_array(array: Any) -> bool:
+def is_cupy_array(array: object) -> bool:
     """True for a ``cupy.ndarray`` (checked without importing CuPy)."""
     return type(array).__module__.startswith("cupy")
 
 
-def get_array_module(*arrays: Any) -> ModuleType:
+def get_array_module(*arrays: object) -> ModuleType:
     """``numpy`` or ``cupy``: the module that owns the given arrays (or Tensors)."""
     for a in arrays:
         a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
@@ -55,7 +59,7 @@ def get_array_module(*arrays: Any) -> ModuleType:
     return np
 
 
-def normalize_device(device: Any) -> str:
+def normalize_device(device: object) -> str:
     """Canonical device string: ``"cpu"`` or ``"cuda:N"``.
 
     Accepts ``"cpu"``, ``"cuda"`` (GPU 0), ``"cuda:N"``, and ``None`` (cpu).
@@ -72,14 +76,14 @@ def normalize_device(device: Any) -> str:
     raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
 
 
-def device_of(array: Any) -> str:
+def device_of(array: Array) -> str:
     """The canonical device string of a raw array."""
     if is_cupy_array(array):
         return f"cuda:{array.device.id}"
     return "cpu"
 
 
-def to_device(array: Any, device: str) -> Any:
+def to_device(array: Array, device: str) -> Array:
     """Return ``array`` on ``device`` (a canonical string), copying only if needed."""
     if device == "cpu":
         return array.get() if is_cupy_array(array) else array
@@ -92,6 +96,6 @@ def to_device(array: Any, device: str) -> Any:
         return cp.asarray(array)
 
 
-def to_numpy(array: Any) -> np.ndarray:
+def to_numpy(array: Array) -> np.ndarray:
     """A host NumPy copy/view of a raw NumPy or CuPy array."""
     return array.get() if is_cupy_array(array) else np.asarray(array)

@@ -1,15 +1,17 @@
 """Tensor factories: ``tensor``, ``zeros``, ``ones``, ``randn``, ... (PyTorch names)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Sequence
 
 import numpy as np
 
 from . import backend, random
-from .tensor import DEFAULT_FLOAT, Tensor
+from .autograd import DTypeLike
+from .backend import DEFAULT_FLOAT
+from .tensor import Tensor
 
 
-def _finish(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+def _finish(array: np.ndarray, device: str, requires_grad: bool) -> Tensor:
     """Move a host array to ``device`` and wrap it."""
     device = backend.normalize_device(device)
     if device != "cpu":
@@ -18,17 +20,17 @@ def _finish(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
+def _shape(shape: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: DTypeLike) -> np.dtype:
     return DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = "cpu",
+def tensor(data: object, dtype: DTypeLike = None, device: str = "cpu",
            requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (lists, numbers, arrays, Tensors).
 
@@ -50,19 +52,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def zeros(*shape: Any, dtype: Any = None, device: Any = "cpu",
+def zeros(*shape: int | Sequence[int], dtype: DTypeLike = None, device: str = "cpu",
           requires_grad: bool = False) -> Tensor:
     """Tensor of zeros of ``shape``."""
     return _finish(np.zeros(_shape(shape), dtype=_float_dtype(dtype)), device, requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = None, device: Any = "cpu",
+def ones(*shape: int | Sequence[int], dtype: DTypeLike = None, device: str = "cpu",
          requires_grad: bool = False) -> Tensor:
     """Tensor of ones of ``shape``."""
     return _finish(np.ones(_shape(shape), dtype=_float_dtype(dtype)), device, requires_grad)
 
 
-def full(shape: Any, fill_value: float, dtype: Any = None, device: Any = "cpu",
+def full(shape: int | Sequence[int], fill_value: float, dtype: DTypeLike = None, device: str = "cpu",
          requires_grad: bool = False) -> Tensor:
     """Tensor of ``shape`` filled with ``fill_value``."""
     if dtype is None:
@@ -71,14 +73,14 @@ def full(shape: Any, fill_value: float, dtype: Any = None, device: Any = "cpu",
     return _finish(np.full(_shape((shape,)), fill_value, dtype=dtype), device, requires_grad)
 
 
-def empty(*shape: Any, dtype: Any = None, device: Any = "cpu",
+def empty(*shape: int | Sequence[int], dtype: DTypeLike = None, device: str = "cpu",
           requires_grad: bool = False) -> Tensor:
     """Uninitialised tensor of ``shape``."""
     return _finish(np.empty(_shape(shape), dtype=_float_dtype(dtype)), device, requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           device: Any = "cpu", requires_grad: bool = False) -> Tensor:
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, end); int64 for integer arguments."""
     if end is None:
         start, end = 0, start
@@ -88,25 +90,25 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _finish(np.arange(start, end, step, dtype=dtype), device, requires_grad)
 
 
-def rand(*shape: Any, dtype: Any = None, device: Any = "cpu",
+def rand(*shape: int | Sequence[int], dtype: DTypeLike = None, device: str = "cpu",
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the global generator (``manual_seed``)."""
     array = random.generator().random(_shape(shape)).astype(_float_dtype(dtype))
     return _finish(array, device, requires_grad)
 
 
-def randn(*shape: Any, dtype: Any = None, device: Any = "cpu",
+def randn(*shape: int | Sequence[int], dtype: DTypeLike = None, device: str = "cpu",
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the global generator (``manual_seed``)."""
     array = random.generator().standard_normal(_shape(shape)).astype(_float_dtype(dtype))
     return _finish(array, device, requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape, dtype and device of ``t``."""
     return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape, dtype and device of ``t``."""
     return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)

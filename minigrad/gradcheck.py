@@ -126,6 +126,22 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     Returns True, or raises :class:`GradcheckError` (False if not
     ``raise_exception``) naming the input, the worst element's index, and the
     analytic and numerical values.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[0.5, -1.0, 2.0], [0.3, 1.5, -0.7]], requires_grad=True)
+    >>> mg.gradcheck(lambda x: (x * x.exp()).sum(axis=1), x)
+    True
+    >>> mg.gradcheck(lambda x: x.relu(), x, kinks=(0.0,))
+    True
+    >>> class WrongSquare(mg.Function):  # y = x², but backward forgets the factor 2
+    ...     def forward(self, x):
+    ...         self.save_inputs(0)
+    ...         return x * x
+    ...     def backward(self, grad_y):
+    ...         (x,) = self.saved_inputs
+    ...         return grad_y * x
+    >>> mg.gradcheck(WrongSquare.apply, x, raise_exception=False)
+    False
     """
     inputs = _prepare_inputs(_as_tuple(inputs), kinks,
                              kink_margin if kink_margin is not None else 100 * eps)

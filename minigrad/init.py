@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from . import backend, random
 from .tensor import Tensor
+
+if TYPE_CHECKING:  # layers sits a floor above the core; only type checkers read this
+    from layers import Module
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d",
                "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -172,7 +175,7 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 
 # ---- whole-model schemes -------------------------------------------------------------------
-def _weighted_layers(model: Any) -> Iterator[Any]:
+def _weighted_layers(model: Module) -> Iterator[Module]:
     """Linear and conv layers of ``model``: every submodule (from ``model.modules()``)
     whose ``.weight`` is a 2-D (linear) or 4-D (conv) Tensor. Duck-typed so that
     ``minigrad`` never imports ``layers``; BatchNorm weights (1-D) are skipped."""
@@ -182,13 +185,13 @@ def _weighted_layers(model: Any) -> Iterator[Any]:
             yield module
 
 
-def _fill_bias(module: Any, value: float) -> None:
+def _fill_bias(module: Module, value: float) -> None:
     bias = getattr(module, "bias", None)
     if bias is not None:
         constant_(bias, value)
 
 
-def init_alexnet_(model: Any, std: float = 0.01, bias: float = 1.0) -> Any:
+def init_alexnet_(model: Module, std: float = 0.01, bias: float = 1.0) -> Module:
     """AlexNet's scheme: every conv/linear weight ~ N(0, std²), every bias = ``bias``.
 
     The paper (Krizhevsky et al. 2012, §5) sets the biases of conv2, conv4,
@@ -202,7 +205,7 @@ def init_alexnet_(model: Any, std: float = 0.01, bias: float = 1.0) -> Any:
     return model
 
 
-def init_xavier_(model: Any, distribution: str = "uniform", gain: float = 1.0) -> Any:
+def init_xavier_(model: Module, distribution: str = "uniform", gain: float = 1.0) -> Module:
     """Glorot/Xavier: conv/linear weights with Var = gain²·2/(fan_in + fan_out), biases 0.
 
     ``distribution``: ``"uniform"`` (the paper's "normalized initialization")
@@ -215,8 +218,8 @@ def init_xavier_(model: Any, distribution: str = "uniform", gain: float = 1.0) -
     return model
 
 
-def init_kaiming_(model: Any, nonlinearity: str = "relu", mode: str = "fan_in",
-                  distribution: str = "normal") -> Any:
+def init_kaiming_(model: Module, nonlinearity: str = "relu", mode: str = "fan_in",
+                  distribution: str = "normal") -> Module:
     """He/Kaiming: conv/linear weights with std = gain/√fan (√(2/fan_in) for ReLU), biases 0.
 
     ``distribution``: ``"normal"`` (as in the paper) or ``"uniform"``. Returns ``model``.
@@ -228,7 +231,7 @@ def init_kaiming_(model: Any, nonlinearity: str = "relu", mode: str = "fan_in",
     return model
 
 
-def _pick(distribution: str, uniform: Any, normal: Any) -> Any:
+def _pick(distribution: str, uniform: Callable, normal: Callable) -> Callable:
     if distribution not in ("uniform", "normal"):
         raise ValueError(f"distribution must be 'uniform' or 'normal', got {distribution!r}")
     return uniform if distribution == "uniform" else normal

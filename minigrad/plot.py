@@ -12,7 +12,7 @@ import numpy as np
 
 def pyplot() -> Any:
     """``matplotlib.pyplot`` set to draw into files (the Agg backend: no screen needed)."""
-    import matplotlib
+    import matplotlib  # matplotlib is optional: imported where used
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt

@@ -8,8 +8,8 @@ keeps each batch a cheap slice of one float32 array — no per-image transform::
     loader = DataLoader(ArrayDataset(images, labels), batch_size=64, shuffle=True, seed=0)
 
 ``FASHION_MNIST_MEAN`` / ``FASHION_MNIST_STD`` are the training set's pixel statistics
-(of pixels in [0, 1]), the same normalisation ``examples/train.py`` uses, so weights
-trained there work here.
+(of pixels in [0, 1]), the same normalisation the training CLI (``minigrad-train``,
+``examples/train.py``) uses, so weights trained there work here.
 """
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 
 def as_array(image: Any) -> np.ndarray:
@@ -17,10 +16,12 @@ def as_array(image: Any) -> np.ndarray:
     PIL images in modes other than ``L`` (grayscale) and ``RGB`` (palette, CMYK, RGBA, ...)
     are converted to RGB first.
     """
-    if isinstance(image, Image.Image):
-        if image.mode not in ("L", "RGB"):
-            image = image.convert("RGB")
-        return np.asarray(image)
+    if not isinstance(image, np.ndarray):
+        from PIL import Image  # Pillow is optional: imported where used
+        if isinstance(image, Image.Image):
+            if image.mode not in ("L", "RGB"):
+                image = image.convert("RGB")
+            return np.asarray(image)
     array = np.asarray(image)
     if array.ndim not in (2, 3):
         raise ValueError(f"expected an H×W or H×W×C image, got an array of shape {array.shape}")
@@ -39,6 +40,7 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     if image.ndim == 3 and image.shape[2] != 3:  # no Pillow mode for these: channel by channel
         return np.stack([resize(image[..., c], size) for c in range(image.shape[2])], axis=-1)
+    from PIL import Image  # Pillow is optional: imported where used
     resized = Image.fromarray(np.ascontiguousarray(image)).resize(
         (width, height), Image.Resampling.BILINEAR)
     return np.asarray(resized)

@@ -28,6 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import Tensor
+from ..creation import from_numpy
+from ..random import generator
 from .collate import stack_batch
 from .dataset import Dataset
 from .rng import epoch_generator, item_rng
@@ -35,15 +38,13 @@ from .rng import epoch_generator, item_rng
 Batch = tuple[np.ndarray, ...]
 
 
-def to_tensor(array: np.ndarray, device: str) -> Any:
+def to_tensor(array: np.ndarray, device: str) -> Tensor:
     """Wrap a host array as a minigrad Tensor (no copy) and move it to ``device``."""
-    import minigrad as mg  # late import: minigrad's __init__ imports this package
-    return mg.from_numpy(array).to(device)
+    return from_numpy(array).to(device)
 
 
 def _fresh_seed() -> int:
     """A seed for a loader created without one, from minigrad's global generator."""
-    from ..random import generator
     return int(generator().integers(2**63))
 
 

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..random import generator
+
 _local = threading.local()
 
 
@@ -30,7 +32,6 @@ def resolve(rng: np.random.Generator | None) -> np.random.Generator:
     item = getattr(_local, "item", None)
     if item is not None:
         return item.generator()
-    from ..random import generator  # imported late: minigrad's core imports this package
     return generator()
 
 

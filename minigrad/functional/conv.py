@@ -21,14 +21,15 @@ over the kH*kW taps directly, which is faster than a GEMM with K = kH*kW.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import kernels
+from kernels.geometry import Pair, dilated_span, pair
 
 from .. import backend
 from ..autograd import Function
+from ..backend import Array
 from ..tensor import Tensor
-from ._geometry import Pair, check_nchw, check_positive, pair
+from ._geometry import check_fits, check_nchw, check_positive
 
 _WORKSPACE = {"bytes": 256 * 2**20}
 
@@ -55,6 +56,7 @@ class ConvGeometry:
     depthwise: bool  # use the direct depthwise kernels instead of im2col + GEMM
 
     def window(self) -> tuple[Pair, Pair, Pair]:
+        """(stride, padding, dilation), the trailing arguments of the kernels."""
         return self.stride, self.padding, self.dilation
 
 
@@ -69,7 +71,7 @@ def _out_hw(in_hw: tuple[int, int], kernel: Pair, geo: ConvGeometry) -> Pair:
     return kernels.output_hw(in_hw, kernel, *geo.window())
 
 
-def _gemm_forward(x: Any, w: Any, geo: ConvGeometry) -> Any:
+def _gemm_forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
     xp = backend.get_array_module(x)
     n, c_in, h, w_in = x.shape
     c_out, _, kh, kw = w.shape
@@ -84,7 +86,7 @@ def _gemm_forward(x: Any, w: Any, geo: ConvGeometry) -> Any:
     return y.transpose(1, 0, 2, 3)  # (C_out, N, ...) -> (N, C_out, ...) view
 
 
-def _gemm_input_grad(gy: Any, w: Any, x_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+def _gemm_input_grad(gy: Array, w: Array, x_shape: tuple[int, ...], geo: ConvGeometry) -> Array:
     xp = backend.get_array_module(gy)
     n, c_in, h, w_in = x_shape
     c_out, _, kh, kw = w.shape
@@ -99,7 +101,7 @@ def _gemm_input_grad(gy: Any, w: Any, x_shape: tuple[int, ...], geo: ConvGeometr
     return gx
 
 
-def _gemm_weight_grad(x: Any, gy: Any, w_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+def _gemm_weight_grad(x: Array, gy: Array, w_shape: tuple[int, ...], geo: ConvGeometry) -> Array:
     xp = backend.get_array_module(x)
     n, c_in, _, _ = x.shape
     c_out, _, kh, kw = w_shape
@@ -117,19 +119,19 @@ def _gemm_weight_grad(x: Any, gy: Any, w_shape: tuple[int, ...], geo: ConvGeomet
     return gw.reshape(w_shape)
 
 
-def _forward(x: Any, w: Any, geo: ConvGeometry) -> Any:
+def _forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
     if geo.depthwise:
         return kernels.depthwise_conv2d_forward(x, w, *geo.window())
     return _gemm_forward(x, w, geo)
 
 
-def _input_grad(gy: Any, w: Any, x_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+def _input_grad(gy: Array, w: Array, x_shape: tuple[int, ...], geo: ConvGeometry) -> Array:
     if geo.depthwise:
         return kernels.depthwise_conv2d_backward_input(gy, w, x_shape, *geo.window())
     return _gemm_input_grad(gy, w, x_shape, geo)
 
 
-def _weight_grad(x: Any, gy: Any, w_shape: tuple[int, ...], geo: ConvGeometry) -> Any:
+def _weight_grad(x: Array, gy: Array, w_shape: tuple[int, ...], geo: ConvGeometry) -> Array:
     if geo.depthwise:
         return kernels.depthwise_conv2d_backward_weight(gy, x, w_shape, *geo.window())
     return _gemm_weight_grad(x, gy, w_shape, geo)
@@ -142,7 +144,7 @@ class ConvForward(Function):
     def __init__(self, geo: ConvGeometry) -> None:
         self.geo = geo
 
-    def forward(self, x: Any, w: Any) -> Any:
+    def forward(self, x: Array, w: Array) -> Array:
         self.save_inputs(0, 1)
         return _forward(x, w, self.geo)
 
@@ -162,7 +164,7 @@ class ConvInputGrad(Function):
         self.geo = geo
         self.x_shape = x_shape
 
-    def forward(self, gy: Any, w: Any) -> Any:
+    def forward(self, gy: Array, w: Array) -> Array:
         self.save_inputs(0, 1)
         return _input_grad(gy, w, self.x_shape, self.geo)
 
@@ -181,7 +183,7 @@ class ConvWeightGrad(Function):
         self.geo = geo
         self.w_shape = w_shape
 
-    def forward(self, x: Any, gy: Any) -> Any:
+    def forward(self, x: Array, gy: Array) -> Array:
         self.save_inputs(0, 1)
         return _weight_grad(x, gy, self.w_shape, self.geo)
 
@@ -194,8 +196,9 @@ class ConvWeightGrad(Function):
 
 
 # ---- public functions ---------------------------------------------------------------------
-def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, c_in: int,
-              conv_in_channels: int, weight_shape: tuple[int, ...], op: str) -> ConvGeometry:
+def _geometry(stride: int | Pair, padding: int | Pair, dilation: int | Pair, groups: int,
+              c_in: int, conv_in_channels: int, weight_shape: tuple[int, ...],
+              op: str) -> ConvGeometry:
     """Check the settings; ``conv_in_channels`` is C_in of the underlying forward conv."""
     stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding"), \
         pair(dilation, "dilation")
@@ -208,7 +211,20 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, c_in: int,
     return ConvGeometry(stride, padding, dilation, groups, depthwise)
 
 
+def _check_tensors(x: Tensor, weight: Tensor, bias: Tensor | None, weight_layout: str,
+                   op: str) -> None:
+    """x must be (N, C, H, W), weight 4-D, and both (and the bias) of one dtype."""
+    check_nchw(x, op)
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be 4-D {weight_layout}, got shape {weight.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{op}: the input is {x.dtype} but the {name} is {t.dtype}; "
+                            f"convert one of them (e.g. {name}.astype({x.dtype}))")
+
+
 def _add_bias(y: Tensor, bias: Tensor | None, channels: int, op: str) -> Tensor:
+    """y + bias on the channel axis; bias must be (channels,)."""
     if bias is None:
         return y
     if bias.shape != (channels,):
@@ -216,18 +232,30 @@ def _add_bias(y: Tensor, bias: Tensor | None, channels: int, op: str) -> Tensor:
     return y + bias.reshape(1, channels, 1, 1)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Pair = 1,
+           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution).
 
     x: (N, C_in, H, W); weight: (C_out, C_in/groups, kH, kW); bias: (C_out,).
     Returns (N, C_out, H_out, W_out) with
     H_out = floor((H + 2 pad - dilation (kH - 1) - 1) / stride) + 1.
+
+    New to im2col? Read :func:`conv2d_simple` (``functional/simple.py``) first: the same
+    convolution without dilation and groups, in a few lines: Y = W · col(X) + b.
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> x = mg.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = mg.tensor([[[[1.0, 0.0], [0.0, -1.0]]]])  # x[i, j] - x[i + 1, j + 1]
+    >>> print(F.conv2d(x, w).numpy())
+    [[[[-5. -5. -5.]
+       [-5. -5. -5.]
+       [-5. -5. -5.]]]]
+    >>> F.conv2d(mg.zeros(8, 3, 32, 32), mg.zeros(16, 3, 3, 3), stride=2, padding=1).shape
+    (8, 16, 16, 16)
+    >>> F.conv2d(mg.zeros(8, 4, 9, 9), mg.zeros(6, 2, 3, 3), dilation=2, groups=2).shape
+    (8, 6, 5, 5)
     """
-    check_nchw(x, "conv2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in/groups, kH, kW), "
-                         f"got shape {weight.shape}")
+    _check_tensors(x, weight, bias, "(C_out, C_in/groups, kH, kW)", "conv2d")
     c_in = x.shape[1]
     geo = _geometry(stride, padding, dilation, groups, c_in, c_in, weight.shape, "conv2d")
     c_out = weight.shape[0]
@@ -236,34 +264,20 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
                          f"groups={groups} expects {weight.shape[1] * groups}")
     if c_out % groups:
         raise ValueError(f"conv2d: out_channels={c_out} is not divisible by groups={groups}")
-    _check_fits(x.shape, weight.shape[2:], geo, "conv2d")
+    check_fits(x.shape, weight.shape[2:], geo.padding, geo.dilation, "conv2d")
     return _add_bias(ConvForward.apply(x, weight, geo=geo), bias, c_out, "conv2d")
 
 
-def _check_fits(x_shape: tuple[int, ...], kernel: tuple[int, ...], geo: ConvGeometry,
-                op: str) -> None:
-    h, w = x_shape[2:]
-    ph, pw = geo.padding
-    dh, dw = geo.dilation
-    span = (dh * (kernel[0] - 1) + 1, dw * (kernel[1] - 1) + 1)
-    if span[0] > h + 2 * ph or span[1] > w + 2 * pw:
-        raise ValueError(f"{op}: kernel size {tuple(kernel)} (dilated extent {span}) is larger "
-                         f"than the padded input ({h + 2 * ph}, {w + 2 * pw}) of input shape "
-                         f"{tuple(x_shape)} with padding {geo.padding}")
-
-
-def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: int | Pair = 1, padding: int | Pair = 0,
+                     output_padding: int | Pair = 0, dilation: int | Pair = 1,
                      groups: int = 1) -> Tensor:
     """Transposed convolution: the gradient of conv2d w.r.t. its input, as a layer.
 
     x: (N, C_in, H, W); weight: (C_in, C_out/groups, kH, kW); bias: (C_out,).
     H_out = (H - 1) stride - 2 pad + dilation (kH - 1) + output_padding + 1.
     """
-    check_nchw(x, "conv_transpose2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv_transpose2d: weight must be 4-D (C_in, C_out/groups, kH, kW), "
-                         f"got shape {weight.shape}")
+    _check_tensors(x, weight, bias, "(C_in, C_out/groups, kH, kW)", "conv_transpose2d")
     c_in = x.shape[1]
     if weight.shape[0] != c_in:
         raise ValueError(f"conv_transpose2d: input has {c_in} channels but the weight "
@@ -276,8 +290,10 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
         raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than "
                          f"stride {geo.stride} or dilation {geo.dilation}")
     c_out = weight.shape[1] * groups
+    # The inverse of the conv2d output size: the size whose conv2d output is x's (H, W).
     out_hw = tuple((x.shape[2 + i] - 1) * geo.stride[i] - 2 * geo.padding[i]
-                   + geo.dilation[i] * (weight.shape[2 + i] - 1) + extra[i] + 1 for i in range(2))
+                   + dilated_span(weight.shape[2 + i], geo.dilation[i]) + extra[i]
+                   for i in range(2))
     if min(out_hw) < 1:
         raise ValueError(f"conv_transpose2d: output size {out_hw} is too small for input "
                          f"{x.shape} and weight {weight.shape}")

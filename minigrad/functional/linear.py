@@ -1,11 +1,7 @@
-"""Fully connected layer and dropout."""
+"""The fully connected layer: y = x W^T + b."""
 from __future__ import annotations
 
-from typing import Any
-
-from .. import backend, random
-from ..autograd import Function
-from ..tensor import Tensor
+from ..autograd import Tensor
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -22,35 +18,3 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"expects in_features={weight.shape[1]} in the last axis")
     y = x @ weight.T
     return y + bias if bias is not None else y
-
-
-class Dropout(Function):
-    """Zero each element with probability p and scale survivors by 1/(1-p)
-    (inverted dropout: the expected value is unchanged, so eval needs no rescaling)."""
-
-    def __init__(self, p: float) -> None:
-        self.p = p
-
-    def forward(self, x: Any) -> Any:
-        if backend.is_cupy_array(x):
-            uniform = random.cuda_generator(backend.device_of(x)).random(x.shape, dtype=x.dtype)
-        else:
-            uniform = random.generator().random(x.shape, dtype=x.dtype)
-        self.scale = (uniform >= self.p).astype(x.dtype) * (1.0 / (1.0 - self.p))
-        return x * self.scale
-
-    def backward(self, gy: Tensor) -> Tensor:
-        return gy * Tensor._make(self.scale)
-
-
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Inverted dropout; identity when not training or p == 0."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return x * 0.0
-    if x.dtype.kind != "f":
-        raise TypeError(f"dropout needs a floating point tensor, got {x.dtype}")
-    return Dropout.apply(x, p=float(p))

@@ -1,17 +1,23 @@
-"""Batch normalization (train and eval paths) and local response normalization (AlexNet)."""
+"""Normalization: batch norm (train and eval paths), group norm, layer norm, and local
+response normalization (AlexNet).
+
+The three standardising norms share one Function, ``Standardize``: x_hat = (x - mean) /
+sqrt(var + eps) over some axes, with the biased variance. They differ only in the axes:
+
+    batch_norm   (N, C, *)  over N and *, per channel          (statistics of the batch)
+    group_norm   (N, C, *)  over C/G channels and *, per sample and group
+    layer_norm   (N, ..., D1, ..., Dk)  over the trailing normalized_shape (D1, ..., Dk)
+"""
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend
+from ..backend import Array
 from ..autograd import Function
-from ..ops.math import sqrt
-from ..ops.shape import pad
 from ..tensor import Tensor
 
 
 def _stat_axes(ndim: int) -> tuple[int, ...]:
-    """Axes normalised over: all but the channel axis 1 ((N, C) or (N, C, H, W) ...)."""
+    """Axes batch norm normalises over: all but the channel axis 1 ((N, C) or (N, C, H, W) ...)."""
     return (0,) + tuple(range(2, ndim))
 
 
@@ -20,73 +26,104 @@ def _per_channel(t: Tensor, ndim: int) -> Tensor:
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-class BatchNormTrain(Function):
-    """Training-mode batch norm without the affine part:
-    x_hat = (x - mean_B) / sqrt(var_B + eps), statistics over (N, H, W) per channel.
+class Standardize(Function):
+    """x_hat = (x - mean) / sqrt(var + eps), mean and biased variance over ``axes``.
 
-    Backward (Ioffe & Szegedy 2015, with m values per channel):
+    Backward (Ioffe & Szegedy 2015, with m values per mean):
         dx = (1 / sigma) * (dy - mean(dy) - x_hat * mean(dy * x_hat))
-    written with Tensor ops on x, so it is differentiable again. The running
-    statistics are updated in place during forward (PyTorch's convention:
-    running = (1 - momentum) running + momentum batch, with the *unbiased*
-    batch variance).
+    written with Tensor ops on the saved x, so it is differentiable again.
     """
 
-    def __init__(self, eps: float, momentum: float, running_mean: Any, running_var: Any) -> None:
-        self.eps, self.momentum = eps, momentum
-        self.running_mean, self.running_var = running_mean, running_var
+    def __init__(self, axes: tuple[int, ...], eps: float) -> None:
+        self.axes, self.eps = axes, eps
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_inputs(0)
-        axes = _stat_axes(x.ndim)
-        mean = x.mean(axis=axes, keepdims=True)
+        mean = x.mean(axis=self.axes, keepdims=True)
         centered = x - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-        if self.running_mean is not None:
-            count = x.size // x.shape[1]
-            m = self.momentum
-            self.running_mean *= 1.0 - m
-            self.running_mean += m * mean.reshape(-1).astype(self.running_mean.dtype)
-            self.running_var *= 1.0 - m
-            self.running_var += (m * count / (count - 1)) * var.reshape(-1).astype(
-                self.running_var.dtype)
+        var = (centered * centered).mean(axis=self.axes, keepdims=True)
+        self.record_statistics(mean, var, x.size // mean.size)
         xp = backend.get_array_module(x)
         return centered / xp.sqrt(var + self.eps)
 
+    def record_statistics(self, mean: Array, var: Array, count: int) -> None:
+        """Called by forward with the statistics (arrays) of ``count`` values each; a hook
+        for subclasses (BatchNormTrain keeps running estimates)."""
+
     def backward(self, gy: Tensor) -> Tensor:
         (x,) = self.saved_inputs
-        axes = _stat_axes(x.ndim)
-        centered = x - x.mean(axis=axes, keepdims=True)
-        inv_std = 1.0 / sqrt((centered * centered).mean(axis=axes, keepdims=True) + self.eps)
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        inv_std = 1.0 / ((centered * centered).mean(axis=self.axes, keepdims=True)
+                         + self.eps).sqrt()
         x_hat = centered * inv_std
-        return inv_std * (gy - gy.mean(axis=axes, keepdims=True)
-                          - x_hat * (gy * x_hat).mean(axis=axes, keepdims=True))
+        return inv_std * (gy - gy.mean(axis=self.axes, keepdims=True)
+                          - x_hat * (gy * x_hat).mean(axis=self.axes, keepdims=True))
+
+
+class BatchNormTrain(Standardize):
+    """Training-mode batch norm without the affine part: ``Standardize`` over (N, H, W) per
+    channel, which also updates the running statistics in place (PyTorch's convention:
+    running = (1 - momentum) running + momentum batch, with the *unbiased* batch variance).
+    """
+
+    def __init__(self, eps: float, momentum: float, running_mean: Array | None,
+                 running_var: Array | None, ndim: int) -> None:
+        super().__init__(_stat_axes(ndim), eps)
+        self.momentum = momentum
+        self.running_mean, self.running_var = running_mean, running_var
+
+    def record_statistics(self, mean: Array, var: Array, count: int) -> None:
+        if self.running_mean is None:
+            return
+        m = self.momentum
+        self.running_mean *= 1.0 - m
+        self.running_mean += m * mean.reshape(-1).astype(self.running_mean.dtype)
+        self.running_var *= 1.0 - m
+        self.running_var += (m * count / (count - 1)) * var.reshape(-1).astype(
+            self.running_var.dtype)
+
+
+def _check_affine_shapes(op: str, x: Tensor, expected: tuple[int, ...], what: str,
+                         **tensors: Tensor | None) -> None:
+    """Raise ValueError unless every given tensor has shape ``expected``."""
+    for name, t in tensors.items():
+        if t is not None and t.shape != expected:
+            raise ValueError(f"{op}: input has {what} (shape {x.shape}) but {name} has shape "
+                             f"{t.shape}, expected {expected}")
 
 
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalization over the channel axis 1 of (N, C) or (N, C, H, W) input.
+    """Batch normalization over the channel axis 1 of (N, C) or (N, C, *) input.
 
     training: normalise with this batch's statistics and update the running
         statistics in place (if given); eval: normalise with the running ones.
-    y = weight * x_hat + bias, with weight/bias (C,) optional.
+    y = weight * x_hat + bias, with weight/bias (C,) optional. Output: x's shape.
+
+    >>> import minigrad as mg
+    >>> import minigrad.functional as F
+    >>> x = mg.tensor([[1.0, 10.0], [3.0, 30.0]])     # (N=2, C=2)
+    >>> running_mean, running_var = mg.zeros(2), mg.ones(2)
+    >>> F.batch_norm(x, running_mean, running_var, training=True, momentum=0.5,
+    ...              eps=0.0).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> running_mean.tolist()          # (1 - momentum) * 0 + momentum * batch mean [2, 20]
+    [1.0, 10.0]
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects (N, C) or (N, C, ...) input, got shape {x.shape}")
     channels = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: input has {channels} channels (shape {x.shape}) but "
-                             f"{name} has shape {t.shape}")
+    _check_affine_shapes("batch_norm", x, (channels,), f"{channels} channels",
+                         running_mean=running_mean, running_var=running_var,
+                         weight=weight, bias=bias)
     if training:
         per_channel = x.size // channels
         if per_channel <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {x.shape}")
         x_hat = BatchNormTrain.apply(
-            x, eps=float(eps), momentum=float(momentum),
+            x, eps=float(eps), momentum=float(momentum), ndim=x.ndim,
             running_mean=running_mean.data if running_mean is not None else None,
             running_var=running_var.data if running_var is not None else None)
     else:
@@ -101,6 +138,75 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     if bias is not None:
         x_hat = x_hat + _per_channel(bias, x.ndim)
     return x_hat
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalization (Wu & He 2018): the C channels of (N, C, *) input are split into
+    ``num_groups`` groups of C / num_groups consecutive channels, and each sample's group
+    is standardised over its channels and all of *. Statistics are per (sample, group), the
+    same in training and eval.
+
+    y = weight * x_hat + bias, with weight/bias (C,) optional (per channel). Output: x's shape.
+    num_groups = 1 standardises each sample over everything (LayerNorm over (C, *));
+    num_groups = C is instance norm.
+
+    >>> import minigrad as mg
+    >>> import minigrad.functional as F
+    >>> x = mg.tensor([[[1.0], [3.0], [10.0], [30.0]]])     # (N=1, C=4, L=1)
+    >>> F.group_norm(x, 2, eps=0.0).reshape(4).tolist()      # groups {1, 3}, {10, 30}
+    [-1.0, 1.0, -1.0, 1.0]
+    """
+    if x.ndim < 2:
+        raise ValueError(f"group_norm expects (N, C, ...) input, got shape {x.shape}")
+    channels = x.shape[1]
+    if num_groups < 1 or channels % num_groups:
+        raise ValueError(f"group_norm: the number of channels must be divisible by num_groups, "
+                         f"got input of shape {x.shape} ({channels} channels) and "
+                         f"num_groups={num_groups}")
+    _check_affine_shapes("group_norm", x, (channels,), f"{channels} channels",
+                         weight=weight, bias=bias)
+    grouped = x.reshape(x.shape[0], num_groups, -1)        # (N, G, C/G * prod(*))
+    y = Standardize.apply(grouped, axes=(2,), eps=float(eps)).reshape(x.shape)
+    if weight is not None:
+        y = y * _per_channel(weight, x.ndim)
+    if bias is not None:
+        y = y + _per_channel(bias, x.ndim)
+    return y
+
+
+def layer_norm(x: Tensor, normalized_shape: int | tuple[int, ...],
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Layer normalization (Ba et al. 2016): standardise over the trailing dimensions
+    ``normalized_shape`` = (D1, ..., Dk) of x, shape (*, D1, ..., Dk); statistics per
+    leading index, the same in training and eval.
+
+    y = weight * x_hat + bias, with weight/bias of shape normalized_shape optional
+    (elementwise). Output: x's shape.
+
+    >>> import minigrad as mg
+    >>> import minigrad.functional as F
+    >>> x = mg.tensor([[1.0, 3.0], [10.0, 30.0]])       # (N=2, D=2)
+    >>> F.layer_norm(x, 2, eps=0.0).tolist()
+    [[-1.0, 1.0], [-1.0, 1.0]]
+    """
+    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                        else tuple(normalized_shape))
+    trailing = len(normalized_shape)
+    if trailing == 0 or x.ndim < trailing or x.shape[x.ndim - trailing:] != normalized_shape:
+        raise ValueError(f"layer_norm: normalized_shape={normalized_shape} expects input of "
+                         f"shape (*, {', '.join(map(str, normalized_shape))}), got shape "
+                         f"{x.shape}")
+    _check_affine_shapes("layer_norm", x, normalized_shape,
+                         f"normalized_shape={normalized_shape}", weight=weight, bias=bias)
+    axes = tuple(range(x.ndim - trailing, x.ndim))
+    y = Standardize.apply(x, axes=axes, eps=float(eps))
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
 
 
 def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
@@ -118,7 +224,7 @@ def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float =
     if size < 1:
         raise ValueError(f"local_response_norm: size must be >= 1, got {size}")
     channels = x.shape[1]
-    squares = pad(x * x, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
+    squares = (x * x).pad([(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
     window_sum = squares[:, 0:channels]
     for offset in range(1, size):
         window_sum = window_sum + squares[:, offset:offset + channels]

@@ -8,26 +8,26 @@ maximum of the window in row-major order (and nowhere else).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import kernels
+from kernels.geometry import Pair, conv_output_size, dilated_span, pair
 
 from ..autograd import Function
-from ..ops.arithmetic import matmul
-from ..ops.shape import pad
+from ..backend import Array
 from ..tensor import Tensor
-from ._geometry import Pair, check_nchw, check_positive, pair
+from ._geometry import check_fits, check_nchw, check_positive
 
 Window = tuple[Pair, Pair, Pair, Pair]  # kernel_size, stride, padding, dilation
 
 
 class MaxPool2d(Function):
+    """y = the max of each window, remembering where it was (argmax). Backward: MaxPoolScatter."""
+
     def __init__(self, window: Window) -> None:
         self.window = window
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         y, self.argmax = kernels.max_pool2d_forward(x, *self.window)
         self.x_shape = x.shape
         return y
@@ -40,10 +40,10 @@ class MaxPool2d(Function):
 class MaxPoolScatter(Function):
     """Add each dy to the input position its window took the max from."""
 
-    def __init__(self, argmax: Any, window: Window, x_shape: tuple[int, ...]) -> None:
+    def __init__(self, argmax: Array, window: Window, x_shape: tuple[int, ...]) -> None:
         self.argmax, self.window, self.x_shape = argmax, window, x_shape
 
-    def forward(self, gy: Any) -> Any:
+    def forward(self, gy: Array) -> Array:
         return kernels.max_pool2d_backward(gy, self.argmax, self.x_shape, *self.window)
 
     def backward(self, ggx: Tensor) -> Tensor:
@@ -53,10 +53,10 @@ class MaxPoolScatter(Function):
 class MaxPoolGather(Function):
     """Pick x at the argmax positions of a previous max pooling."""
 
-    def __init__(self, argmax: Any, window: Window) -> None:
+    def __init__(self, argmax: Array, window: Window) -> None:
         self.argmax, self.window = argmax, window
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.x_shape = x.shape
         return kernels.max_pool2d_select(x, self.argmax, *self.window)
 
@@ -66,10 +66,12 @@ class MaxPoolGather(Function):
 
 
 class AvgPool2d(Function):
+    """y = the mean of each window. Backward: AvgPoolSpread."""
+
     def __init__(self, window: Window, count_include_pad: bool) -> None:
         self.window, self.count_include_pad = window, count_include_pad
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.x_shape = x.shape
         return kernels.avg_pool2d_forward(x, *self.window[:3], self.count_include_pad)
 
@@ -84,7 +86,7 @@ class AvgPoolSpread(Function):
     def __init__(self, window: Window, x_shape: tuple[int, ...], count_include_pad: bool) -> None:
         self.window, self.x_shape, self.count_include_pad = window, x_shape, count_include_pad
 
-    def forward(self, gy: Any) -> Any:
+    def forward(self, gy: Array) -> Array:
         return kernels.avg_pool2d_backward(gy, self.x_shape, *self.window[:3],
                                            self.count_include_pad)
 
@@ -92,8 +94,9 @@ class AvgPoolSpread(Function):
         return AvgPool2d.apply(ggx, window=self.window, count_include_pad=self.count_include_pad)
 
 
-def _window(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-            op: str) -> Window:
+def _window(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair,
+            dilation: int | Pair, op: str) -> Window:
+    """Check the input and the window settings; return them as (h, w) pairs."""
     check_nchw(x, op)
     kernel = pair(kernel_size, "kernel_size")
     stride = kernel if stride is None else pair(stride, "stride")
@@ -102,47 +105,61 @@ def _window(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: An
                     "dilation": dilation}, op, allow_zero=("padding",))
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
-    h, w = x.shape[2:]
-    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
-    if span[0] > h + 2 * padding[0] or span[1] > w + 2 * padding[1]:
-        raise ValueError(f"{op}: kernel size {kernel} is larger than the padded input "
-                         f"({h + 2 * padding[0]}, {w + 2 * padding[1]}) of input shape {x.shape}")
+    check_fits(x.shape, kernel, padding, dilation, op)
     return kernel, stride, padding, dilation
 
 
 def _ceil_mode_extra(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """Rows to add at the end so the output size rounds up (PyTorch's ceil_mode rule: the
-    last window must start inside the input or its left padding)."""
-    span = dilation * (kernel - 1) + 1
-    out = -(-(size + 2 * padding - span) // stride) + 1
-    if (out - 1) * stride >= size + padding:
-        out -= 1
-    return max(0, (out - 1) * stride + span - (size + 2 * padding))
+    """Rows to add at the end of an axis so that the floor-mode kernels produce the
+    ``ceil_mode`` output size (the extra rows are -inf, so they never win)."""
+    out = conv_output_size(size, kernel, stride, padding, dilation, ceil_mode=True)
+    return max(0, (out - 1) * stride + dilated_span(kernel, dilation) - (size + 2 * padding))
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+def max_pool2d(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None = None,
+               padding: int | Pair = 0, dilation: int | Pair = 1,
+               ceil_mode: bool = False) -> Tensor:
     """Max over each window. x: (N, C, H, W) -> (N, C, H_out, W_out); stride defaults to
     kernel_size; padding counts as -inf. ``ceil_mode`` rounds the output size up
-    (the extra windows see -inf beyond the input)."""
+    (the extra windows see -inf beyond the input). Ties: the gradient goes to the first
+    maximum of the window (row-major), and nowhere else.
+
+    New to im2col? Read :func:`max_pool2d_simple` (``functional/simple.py``) first: the
+    same pooling as im2col and a ``max`` over the window axes, in a few lines.
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> x = mg.arange(16.0).reshape(1, 1, 4, 4)
+    >>> print(F.max_pool2d(x, 2).numpy())
+    [[[[ 5.  7.]
+       [13. 15.]]]]
+    >>> F.max_pool2d(mg.zeros(1, 1, 5, 5), 2).shape
+    (1, 1, 2, 2)
+    >>> F.max_pool2d(mg.zeros(1, 1, 5, 5), 2, ceil_mode=True).shape
+    (1, 1, 3, 3)
+    >>> x = mg.zeros(1, 1, 2, 2, requires_grad=True)  # one window, four tied maxima
+    >>> F.max_pool2d(x, 2).sum().backward()
+    >>> print(x.grad.numpy()[0, 0])
+    [[1. 0.]
+     [0. 0.]]
+    """
     window = _window(x, kernel_size, stride, padding, dilation, "max_pool2d")
     if ceil_mode:
         extra = [_ceil_mode_extra(x.shape[2 + i], window[0][i], window[1][i], window[2][i],
                                   window[3][i]) for i in range(2)]
         if any(extra):
-            x = pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])), value=-np.inf)
+            x = x.pad(((0, 0), (0, 0), (0, extra[0]), (0, extra[1])), value=-np.inf)
     return MaxPool2d.apply(x, window=window)
 
 
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               count_include_pad: bool = True) -> Tensor:
+def avg_pool2d(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None = None,
+               padding: int | Pair = 0, count_include_pad: bool = True) -> Tensor:
     """Mean over each window (zero padding counted in the divisor unless
     ``count_include_pad=False``). x: (N, C, H, W) -> (N, C, H_out, W_out)."""
     window = _window(x, kernel_size, stride, padding, 1, "avg_pool2d")
     return AvgPool2d.apply(x, window=window, count_include_pad=count_include_pad)
 
 
-def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+def _adaptive_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
     """(out, size) averaging matrix: row i averages input bins
     [floor(i size / out), ceil((i + 1) size / out)) — PyTorch's adaptive bins."""
     matrix = np.zeros((out, size), dtype=dtype)
@@ -152,7 +169,7 @@ def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
     return matrix
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+def adaptive_avg_pool2d(x: Tensor, output_size: int | Pair | None) -> Tensor:
     """Average pooling to a fixed output size (H_o, W_o), whatever the input size.
 
     Adaptive average pooling is linear and separable: y = P_h x P_w^T with
@@ -169,4 +186,4 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
         return x
     rows = Tensor(_adaptive_matrix(h, out_h, x.dtype), device=x.device)
     cols = Tensor(_adaptive_matrix(w, out_w, x.dtype).T.copy(), device=x.device)
-    return matmul(matmul(rows, x), cols)
+    return rows @ x @ cols

@@ -1,19 +1,20 @@
-"""Activation functions: relu, sigmoid, tanh, softmax, log_softmax (numerically stable)."""
+"""Activation functions: relu, relu6, leaky_relu, sigmoid, tanh, softmax, log_softmax.
+
+softmax and log_softmax are computed stably (shifted by the maximum)."""
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend
-from ..autograd import Function
-from ..tensor import Tensor
+from ..autograd import Function, Tensor
+from ..backend import Array
+from .elementwise import clip, exp
 from .reduction import sum
-from .shape import _normalize_axis
+from .shape import normalize_axis
 
 
 class ReLU(Function):
     """max(x, 0); the gradient at exactly 0 is 0 (PyTorch's convention)."""
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
         return xp.maximum(x, 0)
@@ -23,10 +24,29 @@ class ReLU(Function):
         return gy * Tensor._make((y.data > 0).astype(y.dtype))
 
 
+class LeakyReLU(Function):
+    """x for x > 0, slope * x otherwise."""
+
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+    def forward(self, x: Array) -> Array:
+        self.save_inputs(0)
+        return x * self._local_grad(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        (x,) = self.saved_inputs
+        return gy * Tensor._make(self._local_grad(x.data))
+
+    def _local_grad(self, x: Array) -> Array:
+        """dy/dx: 1 where x > 0, the slope elsewhere."""
+        return backend.get_array_module(x).where(x > 0, 1.0, self.slope).astype(x.dtype)
+
+
 class Sigmoid(Function):
     """1 / (1 + e^-x), evaluated without overflow for large |x|."""
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
         e = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
@@ -38,7 +58,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
         return xp.tanh(x)
@@ -54,7 +74,7 @@ class Softmax(Function):
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
@@ -72,7 +92,7 @@ class LogSoftmax(Function):
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
         shifted = x - x.max(axis=self.axis, keepdims=True)
@@ -80,7 +100,6 @@ class LogSoftmax(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
-        from .math import exp
         # dx = gy - softmax(x) * sum(gy)
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
 
@@ -88,6 +107,16 @@ class LogSoftmax(Function):
 def relu(x: Tensor) -> Tensor:
     """max(x, 0)."""
     return ReLU.apply(x)
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6): ReLU capped at 6 (MobileNet's activation)."""
+    return clip(x, 0.0, 6.0)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    return LeakyReLU.apply(x, slope=float(negative_slope))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -102,9 +131,9 @@ def tanh(x: Tensor) -> Tensor:
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """Softmax along ``axis`` (default last)."""
-    return Softmax.apply(x, axis=_normalize_axis(axis, x.ndim))
+    return Softmax.apply(x, axis=normalize_axis(axis, x.ndim))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """Log of softmax along ``axis``, computed stably."""
-    return LogSoftmax.apply(x, axis=_normalize_axis(axis, x.ndim))
+    return LogSoftmax.apply(x, axis=normalize_axis(axis, x.ndim))

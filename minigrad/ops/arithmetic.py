@@ -6,15 +6,17 @@ the broadcast axes (``sum_to``).
 """
 from __future__ import annotations
 
-from typing import Any
-
-from ..autograd import Function
-from ..tensor import Tensor, as_tensors
-from .shape import sum_to, swap_last_axes
+from .. import backend
+from ..backend import Array
+from ..autograd import Function, Tensor, as_tensors
+from .broadcasting import broadcast_apply, broadcastable
+from .conversion import astype
+from .elementwise import log
+from .shape import reshape, sum_to, swap_last_axes
 
 
 class Add(Function):
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.shapes = (a.shape, b.shape)
         return a + b
 
@@ -23,7 +25,7 @@ class Add(Function):
 
 
 class Sub(Function):
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.shapes = (a.shape, b.shape)
         return a - b
 
@@ -33,7 +35,7 @@ class Sub(Function):
 
 
 class Mul(Function):
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
         return a * b
 
@@ -45,7 +47,7 @@ class Mul(Function):
 
 
 class Div(Function):
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
         return a / b
 
@@ -58,7 +60,7 @@ class Div(Function):
 
 
 class Neg(Function):
-    def forward(self, a: Any) -> Any:
+    def forward(self, a: Array) -> Array:
         return -a
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -68,7 +70,7 @@ class Neg(Function):
 class Pow(Function):
     """a ** b. d/da = b a^(b-1); d/db = a^b log(a) (only computed when needed)."""
 
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
         self.save_outputs(0)
         return a ** b
@@ -79,7 +81,6 @@ class Pow(Function):
         if self.needs_input_grad[0]:
             ga = sum_to(gy * b * a ** (b - 1), a.shape)
         if self.needs_input_grad[1]:
-            from .math import log
             (y,) = self.saved_outputs
             gb = sum_to(gy * y * log(a), b.shape)
         return ga, gb
@@ -91,7 +92,7 @@ class MatMul(Function):
     dA = dY @ B^T and dB = A^T @ dY, each summed back over broadcast batch axes.
     """
 
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
         return a @ b
 
@@ -102,44 +103,26 @@ class MatMul(Function):
         return ga, gb
 
 
-def broadcast_apply(op: type[Function], a: Any, b: Any, **settings: Any) -> Tensor:
-    """Apply a binary elementwise Function, with a clear error for unbroadcastable shapes."""
-    a, b = as_tensors((a, b))
-    try:
-        return op.apply(a, b, **settings)
-    except ValueError:
-        if not _broadcastable(a.shape, b.shape):
-            raise ValueError(f"{op.__name__}: operands of shapes {a.shape} and {b.shape} "
-                             f"cannot be broadcast together") from None
-        raise
-
-
-def _broadcastable(sa: tuple[int, ...], sb: tuple[int, ...]) -> bool:
-    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(sa), reversed(sb)))
-
-
-def add(a: Any, b: Any) -> Tensor:
+def add(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a + b with broadcasting."""
     return broadcast_apply(Add, a, b)
 
 
-def sub(a: Any, b: Any) -> Tensor:
+def sub(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a - b with broadcasting."""
     return broadcast_apply(Sub, a, b)
 
 
-def mul(a: Any, b: Any) -> Tensor:
+def mul(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a * b with broadcasting."""
     return broadcast_apply(Mul, a, b)
 
 
-def div(a: Any, b: Any) -> Tensor:
+def div(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a / b with broadcasting (true division)."""
     a, b = as_tensors((a, b))
     if a.dtype.kind != "f" and b.dtype.kind != "f":
-        from .conversion import astype
-        from ..tensor import DEFAULT_FLOAT
-        a = astype(a, DEFAULT_FLOAT)
+        a = astype(a, backend.DEFAULT_FLOAT)
     return broadcast_apply(Div, a, b)
 
 
@@ -148,7 +131,7 @@ def neg(a: Tensor) -> Tensor:
     return Neg.apply(a)
 
 
-def pow(a: Any, b: Any) -> Tensor:
+def pow(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a ** b with broadcasting (either may be a Python number)."""
     return broadcast_apply(Pow, a, b)
 
@@ -159,7 +142,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     Shapes: (n, k) @ (k, m) -> (n, m); (B, n, k) @ (k, m) -> (B, n, m);
     (k,) @ (k, m) -> (m,); (n, k) @ (k,) -> (n,).
     """
-    from .shape import reshape
     a, b = as_tensors((a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
@@ -172,6 +154,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return reshape(matmul(reshape(a, (1, k_a)), b), b.shape[:-2] + b.shape[-1:])
     if b.ndim == 1:
         return reshape(matmul(a, reshape(b, (k_b, 1))), a.shape[:-1])
-    if not _broadcastable(a.shape[:-2], b.shape[:-2]):
+    if not broadcastable(a.shape[:-2], b.shape[:-2]):
         raise ValueError(f"matmul: batch shapes of {a.shape} and {b.shape} cannot be broadcast")
     return MatMul.apply(a, b)

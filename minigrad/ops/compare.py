@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from typing import Callable
 
-from ..tensor import Tensor, as_tensors
+from ..backend import Array
+from ..autograd import Tensor, as_tensors
 
 
-def compare(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Tensor:
+def compare(op: Callable[[Array, Array], Array], a: Tensor | float, b: Tensor | float) -> Tensor:
     """Apply a comparison operator to the raw arrays of ``a`` and ``b``."""
     a, b = as_tensors((a, b))
     if a.device != b.device:
@@ -18,25 +19,25 @@ def compare(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Tensor:
         raise ValueError(f"cannot compare tensors of shapes {a.shape} and {b.shape}") from None
 
 
-def eq(a: Any, b: Any) -> Tensor:
+def eq(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.eq, a, b)
 
 
-def ne(a: Any, b: Any) -> Tensor:
+def ne(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.ne, a, b)
 
 
-def lt(a: Any, b: Any) -> Tensor:
+def lt(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.lt, a, b)
 
 
-def le(a: Any, b: Any) -> Tensor:
+def le(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.le, a, b)
 
 
-def gt(a: Any, b: Any) -> Tensor:
+def gt(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.gt, a, b)
 
 
-def ge(a: Any, b: Any) -> Tensor:
+def ge(a: Tensor | float, b: Tensor | float) -> Tensor:
     return compare(operator.ge, a, b)

@@ -1,13 +1,11 @@
 """Differentiable dtype casts and device moves."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .. import backend
-from ..autograd import Function
-from ..tensor import Tensor
+from ..autograd import Function, Tensor
+from ..backend import Array
 
 
 class AsType(Function):
@@ -16,7 +14,7 @@ class AsType(Function):
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_dtype = x.dtype
         return x.astype(self.dtype)
 
@@ -30,7 +28,7 @@ class ToDevice(Function):
     def __init__(self, device: str) -> None:
         self.device = device
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.source = backend.device_of(x)
         return backend.to_device(x, self.device)
 

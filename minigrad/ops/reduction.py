@@ -6,20 +6,23 @@ the reduced axes with size 1, as in NumPy.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Sequence
 
 from .. import backend
-from ..autograd import Function
-from ..tensor import Tensor
-from .shape import _normalize_axis, broadcast_to, reshape
+from ..autograd import Function, Tensor
+from ..backend import Array
+from .conversion import astype
+from .shape import broadcast_to, normalize_axis, reshape
+
+Axes = int | Sequence[int] | None  # the axes to reduce: one, several, or None for all
 
 
-def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+def _axes(axis: Axes, ndim: int) -> tuple[int, ...]:
     """Normalise ``axis`` to a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = tuple(sorted({_normalize_axis(a, ndim) for a in axes}))
+    axes = tuple(sorted({normalize_axis(a, ndim) for a in axes}))
     return axes
 
 
@@ -38,7 +41,7 @@ class Sum(Function):
         self.axes = axes
         self.keepdims = keepdims
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_shape = x.shape
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
@@ -46,27 +49,39 @@ class Sum(Function):
         return _expand_back(gy, self.input_shape, self.axes)
 
 
-class Extremum(Function):
-    """max or min over axes. The gradient is shared equally by tied extrema
-    (PyTorch's ``amax``/``amin`` rule), so it is well defined at ties."""
+class Max(Function):
+    """The largest value over ``axes``. Tied maxima share the gradient equally
+    (PyTorch's ``amax`` rule), so it is well defined at ties."""
 
-    def __init__(self, axes: tuple[int, ...], keepdims: bool, largest: bool) -> None:
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
         self.axes = axes
         self.keepdims = keepdims
-        self.largest = largest
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_inputs(0)
         self.save_outputs(0)
-        reduce = x.max if self.largest else x.min
-        return reduce(axis=self.axes, keepdims=self.keepdims)
+        return x.max(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
         (x,), (y,) = self.saved_inputs, self.saved_outputs
-        # every tied extremum gets 1 / (number of ties) of the gradient
-        is_extremum = (x.data == y.data.reshape(_kept_shape(x.shape, self.axes))).astype(x.dtype)
-        share = is_extremum / is_extremum.sum(axis=self.axes, keepdims=True)
-        return _expand_back(gy, x.shape, self.axes) * Tensor._make(share)
+        return _share_among_ties(gy, x, y, self.axes)
+
+
+class Min(Max):
+    """The smallest value over ``axes``; tied minima share the gradient (as :class:`Max`)."""
+
+    def forward(self, x: Array) -> Array:
+        self.save_inputs(0)
+        self.save_outputs(0)
+        return x.min(axis=self.axes, keepdims=self.keepdims)
+
+
+def _share_among_ties(gy: Tensor, x: Tensor, y: Tensor, axes: tuple[int, ...]) -> Tensor:
+    """dLoss/dx for y = max or min of x over ``axes``: each of the k elements equal to
+    the result gets gy / k, every other element 0."""
+    is_extremum = (x.data == y.data.reshape(_kept_shape(x.shape, axes))).astype(x.dtype)
+    share = is_extremum / is_extremum.sum(axis=axes, keepdims=True)
+    return _expand_back(gy, x.shape, axes) * Tensor._make(share)
 
 
 def _check_nonempty(x: Tensor, axes: tuple[int, ...], name: str) -> None:
@@ -74,23 +89,22 @@ def _check_nonempty(x: Tensor, axes: tuple[int, ...], name: str) -> None:
         raise ValueError(f"{name}: cannot reduce an empty axis of a tensor of shape {x.shape}")
 
 
-def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def sum(x: Tensor, axis: Axes = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (None = all)."""
     return Sum.apply(x, axes=_axes(axis, x.ndim), keepdims=keepdims)
 
 
-def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(x: Tensor, axis: Axes = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis`` (None = all)."""
     axes = _axes(axis, x.ndim)
     _check_nonempty(x, axes, "mean")
     count = math.prod(x.shape[a] for a in axes)
     if x.dtype.kind != "f":
-        from ..tensor import DEFAULT_FLOAT
-        x = x.to(DEFAULT_FLOAT)
+        x = astype(x, backend.DEFAULT_FLOAT)
     return Sum.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)
 
 
-def var(x: Tensor, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
+def var(x: Tensor, axis: Axes = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
     """Variance over ``axis``: mean squared deviation, divided by n-1 if ``unbiased``."""
     axes = _axes(axis, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
@@ -101,18 +115,18 @@ def var(x: Tensor, axis: Any = None, keepdims: bool = False, unbiased: bool = Tr
     return sum(deviation * deviation, axis=axes, keepdims=keepdims) * (1.0 / dof)
 
 
-def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def max(x: Tensor, axis: Axes = None, keepdims: bool = False) -> Tensor:
     """Largest value over ``axis`` (ties share the gradient)."""
     axes = _axes(axis, x.ndim)
     _check_nonempty(x, axes, "max")
-    return Extremum.apply(x, axes=axes, keepdims=keepdims, largest=True)
+    return Max.apply(x, axes=axes, keepdims=keepdims)
 
 
-def min(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def min(x: Tensor, axis: Axes = None, keepdims: bool = False) -> Tensor:
     """Smallest value over ``axis`` (ties share the gradient)."""
     axes = _axes(axis, x.ndim)
     _check_nonempty(x, axes, "min")
-    return Extremum.apply(x, axes=axes, keepdims=keepdims, largest=False)
+    return Min.apply(x, axes=axes, keepdims=keepdims)
 
 
 def _arg_extremum(x: Tensor, axis: int | None, keepdims: bool, largest: bool) -> Tensor:
@@ -122,7 +136,7 @@ def _arg_extremum(x: Tensor, axis: int | None, keepdims: bool, largest: bool) ->
         xp = backend.get_array_module(data)
         result = xp.asarray(index, dtype="int64")
         return Tensor._make(result.reshape((1,) * x.ndim) if keepdims else result)
-    axis = _normalize_axis(axis, x.ndim)
+    axis = normalize_axis(axis, x.ndim)
     _check_nonempty(x, (axis,), "argmax" if largest else "argmin")
     result = data.argmax(axis=axis) if largest else data.argmin(axis=axis)
     if keepdims:

@@ -12,8 +12,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import backend
-from ..autograd import Function
-from ..tensor import Tensor
+from ..autograd import Function, Tensor
+from ..backend import Array
+
+# What goes in x[...]: ints, slices, None, Ellipsis, integer or boolean arrays/Tensors, or tuples.
+Index = Any
 
 
 # ---- reshape and transpose --------------------------------------------------------------
@@ -21,7 +24,7 @@ class Reshape(Function):
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_shape = x.shape
         return x.reshape(self.shape)
 
@@ -33,14 +36,14 @@ class Transpose(Function):
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         return x.transpose(self.axes)
 
     def backward(self, gy: Tensor) -> Tensor:
         return Transpose.apply(gy, axes=tuple(np.argsort(self.axes).tolist()))
 
 
-def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
+def _shape_args(shape: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
     """Accept ``f(2, 3)`` as well as ``f((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -62,7 +65,7 @@ def _resolve_shape(x_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[in
     return shape
 
 
-def reshape(x: Tensor, *shape: Any) -> Tensor:
+def reshape(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     """``x`` with a new shape (one entry may be -1); the element count must match."""
     shape = _resolve_shape(x.shape, _shape_args(shape))
     if shape == x.shape:
@@ -70,22 +73,22 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(x, shape=shape)
 
 
-def _normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
+def normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"{what} {axis} is out of range for a tensor with {ndim} dimensions")
     return axis % max(ndim, 1)
 
 
-def transpose(x: Tensor, *axes: Any) -> Tensor:
+def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
     """Permute axes (NumPy semantics: no axes reverses them all)."""
     axes = _shape_args(axes) if axes else tuple(reversed(range(x.ndim)))
-    axes = tuple(_normalize_axis(a, x.ndim) for a in axes)
+    axes = tuple(normalize_axis(a, x.ndim) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
     return Transpose.apply(x, axes=axes)
 
 
-def permute(x: Tensor, *axes: Any) -> Tensor:
+def permute(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
     """PyTorch's name for :func:`transpose` with an explicit order."""
     return transpose(x, *axes)
 
@@ -101,8 +104,8 @@ def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge axes ``start_axis..end_axis`` into one: (N, C, H, W) -> (N, C*H*W) for start 1."""
     if x.ndim == 0:
         return reshape(x, (1,))
-    start = _normalize_axis(start_axis, x.ndim)
-    end = _normalize_axis(end_axis, x.ndim)
+    start = normalize_axis(start_axis, x.ndim)
+    end = normalize_axis(end_axis, x.ndim)
     merged = math.prod(x.shape[start:end + 1])
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
@@ -112,7 +115,7 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     if axis is None:
         axes = {i for i, s in enumerate(x.shape) if s == 1}
     else:
-        axes = {_normalize_axis(a, x.ndim) for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = {normalize_axis(a, x.ndim) for a in ((axis,) if isinstance(axis, int) else axis)}
         bad = [a for a in axes if x.shape[a] != 1]
         if bad:
             raise ValueError(f"cannot squeeze axis {bad[0]} of size {x.shape[bad[0]]} "
@@ -122,7 +125,7 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
 
 def unsqueeze(x: Tensor, axis: int) -> Tensor:
     """Insert a size-1 axis at ``axis`` (may be negative, counted on the result)."""
-    axis = _normalize_axis(axis, x.ndim + 1)
+    axis = normalize_axis(axis, x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
@@ -131,7 +134,7 @@ class BroadcastTo(Function):
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_shape = x.shape
         xp = backend.get_array_module(x)
         return xp.broadcast_to(x, self.shape)
@@ -146,7 +149,7 @@ class SumTo(Function):
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_shape = x.shape
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
@@ -158,7 +161,7 @@ class SumTo(Function):
         return broadcast_to(gy, self.input_shape)
 
 
-def broadcast_to(x: Tensor, *shape: Any) -> Tensor:
+def broadcast_to(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     """``x`` broadcast to ``shape`` (NumPy rules); -1 keeps a size."""
     shape = _shape_args(shape)
     lead = len(shape) - x.ndim
@@ -188,10 +191,10 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 class GetItem(Function):
     """``x[index]``. Backward scatters the gradient into zeros of x's shape."""
 
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.input_shape = x.shape
         return x[self.index]
 
@@ -202,11 +205,11 @@ class GetItem(Function):
 class IndexAdd(Function):
     """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices accumulate)."""
 
-    def __init__(self, index: Any, shape: tuple[int, ...]) -> None:
+    def __init__(self, index: Index, shape: tuple[int, ...]) -> None:
         self.index = index
         self.shape = shape
 
-    def forward(self, g: Any) -> Any:
+    def forward(self, g: Array) -> Array:
         xp = backend.get_array_module(g)
         out = xp.zeros(self.shape, dtype=g.dtype)
         if _is_basic(self.index):
@@ -222,12 +225,12 @@ class IndexAdd(Function):
         return GetItem.apply(ggx, index=self.index)
 
 
-def _is_basic(index: Any) -> bool:
+def _is_basic(index: Index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items)
 
 
-def _normalize_index(x: Tensor, index: Any) -> Any:
+def _normalize_index(x: Tensor, index: Index) -> Index:
     """Unwrap Tensors / lists in an index, check dtypes, and move arrays to x's device."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
@@ -252,7 +255,7 @@ def _normalize_index(x: Tensor, index: Any) -> Any:
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
-def getitem(x: Tensor, index: Any) -> Tensor:
+def getitem(x: Tensor, index: Index) -> Tensor:
     """``x[index]``: slices, integers, None, Ellipsis, integer and boolean arrays."""
     index = _normalize_index(x, index)
     try:
@@ -268,7 +271,7 @@ class Pad(Function):
         self.pad_width = pad_width
         self.value = value
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         return xp.pad(x, self.pad_width, mode="constant", constant_values=self.value)
 
@@ -278,7 +281,7 @@ class Pad(Function):
         return GetItem.apply(gy, index=crop)
 
 
-def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
+def pad(x: Tensor, pad_width: int | Sequence[int] | Sequence[Sequence[int]], value: float = 0.0) -> Tensor:
     """Constant padding with NumPy's ``pad_width``: an int, a (before, after)
     pair for every axis, or a sequence of pairs, one per axis."""
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2)) \
@@ -294,7 +297,7 @@ class Concatenate(Function):
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
-    def forward(self, *xs: Any) -> Any:
+    def forward(self, *xs: Array) -> Array:
         xp = backend.get_array_module(xs[0])
         self.sizes = [x.shape[self.axis] for x in xs]
         return xp.concatenate(xs, axis=self.axis)
@@ -314,7 +317,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     first = tensors[0]
-    axis = _normalize_axis(axis, first.ndim)
+    axis = normalize_axis(axis, first.ndim)
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
                                        if i != axis):
@@ -336,5 +339,5 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
-    axis = _normalize_axis(axis, tensors[0].ndim + 1)
+    axis = normalize_axis(axis, tensors[0].ndim + 1)
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)

@@ -1,9 +1,10 @@
 """Reusable training machinery: the epoch loops, checkpoints, and the metrics log.
 
-Used by the training CLI (``examples/train.py``) and by the lesson experiments.
+Used by the training CLI (:mod:`.train_cli`: ``minigrad-train``, ``python -m
+minigrad.training``, ``examples/train.py``) and by the lesson experiments.
 It works with any model that behaves like a ``layers.Module`` (callable,
 ``parameters()``, ``train()``/``eval()``, ``state_dict()``), without importing
-``layers``.
+``layers``; only the CLI, which builds zoo models, does (import it by name).
 """
 from .checkpoint import load_checkpoint, save_checkpoint
 from .loop import EpochStats, evaluate, train_one_epoch

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .. import functional as F
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..metrics import accuracy
 
 

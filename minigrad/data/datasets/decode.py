@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
@@ -25,6 +24,7 @@ def is_image_file(path: Path) -> bool:
 
 def decode_rgb(path: Path) -> np.ndarray:
     """Decode an image file to uint8 ``H×W×3`` RGB; grayscale, CMYK, palette... are converted."""
+    from PIL import Image  # Pillow is optional: imported where used
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB"))
@@ -38,6 +38,7 @@ def check_decodes(path: Path) -> bool:
     ``draft`` lets libjpeg skip most of the inverse DCT, but it still reads every byte of
     the compressed data, so truncated files are caught.
     """
+    from PIL import Image  # Pillow is optional: imported where used
     try:
         with Image.open(path) as image:
             image.draft(None, (1, 1))

@@ -1,22 +1,20 @@
-"""Elementwise math: exp, log, sqrt, abs, clip, maximum, minimum, where, comparisons."""
+"""Elementwise math: exp, log, sqrt, abs, clip, maximum, minimum, where."""
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend
-from ..autograd import Function
-from ..tensor import Tensor, as_tensor_like, as_tensors
-from .arithmetic import broadcast_apply
+from ..backend import Array
+from ..autograd import Function, Tensor, as_tensor_like, as_tensors
+from .broadcasting import broadcast_apply
 from .shape import sum_to
 
 
-def _constant(array: Any) -> Tensor:
+def _constant(array: Array) -> Tensor:
     """A graph-free Tensor (masks and other constants used in backward)."""
     return Tensor._make(array)
 
 
 class Exp(Function):
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_outputs(0)
         xp = backend.get_array_module(x)
         return xp.exp(x)
@@ -27,7 +25,7 @@ class Exp(Function):
 
 
 class Log(Function):
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_inputs(0)
         xp = backend.get_array_module(x)
         return xp.log(x)
@@ -38,7 +36,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_outputs(0)
         xp = backend.get_array_module(x)
         return xp.sqrt(x)
@@ -51,7 +49,7 @@ class Sqrt(Function):
 class Abs(Function):
     """|x|; the gradient at 0 is 0 (sign(0) = 0, as in PyTorch)."""
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_inputs(0)
         return backend.get_array_module(x).abs(x)
 
@@ -67,7 +65,7 @@ class Clip(Function):
         self.low = low
         self.high = high
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Array) -> Array:
         self.save_inputs(0)
         xp = backend.get_array_module(x)
         return xp.clip(x, self.low, self.high).astype(x.dtype, copy=False)
@@ -82,31 +80,43 @@ class Clip(Function):
         return gy * _constant(inside.astype(x.dtype))
 
 
-class Extreme2(Function):
-    """Elementwise maximum/minimum of two tensors; at ties each gets half the gradient."""
+class Maximum(Function):
+    """max(a, b) elementwise; at ties each input gets half the gradient."""
 
-    def __init__(self, largest: bool) -> None:
-        self.largest = largest
-
-    def forward(self, a: Any, b: Any) -> Any:
-        xp = backend.get_array_module(a)
+    def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
-        return xp.maximum(a, b) if self.largest else xp.minimum(a, b)
+        return backend.get_array_module(a).maximum(a, b)
 
     def backward(self, gy: Tensor) -> tuple[Tensor, Tensor]:
         a, b = self.saved_inputs
-        a_wins = (a.data > b.data) if self.largest else (a.data < b.data)
-        share_a = _constant(a_wins.astype(gy.dtype) + 0.5 * (a.data == b.data).astype(gy.dtype))
-        return sum_to(gy * share_a, a.shape), sum_to(gy * (1.0 - share_a), b.shape)
+        return _share_by_winner(gy, a, b, a_wins=a.data > b.data)
+
+
+class Minimum(Function):
+    """min(a, b) elementwise; at ties each input gets half the gradient."""
+
+    def forward(self, a: Array, b: Array) -> Array:
+        self.save_inputs(0, 1)
+        return backend.get_array_module(a).minimum(a, b)
+
+    def backward(self, gy: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = self.saved_inputs
+        return _share_by_winner(gy, a, b, a_wins=a.data < b.data)
+
+
+def _share_by_winner(gy: Tensor, a: Tensor, b: Tensor, a_wins: Array) -> tuple[Tensor, Tensor]:
+    """Route ``gy`` to whichever of a, b was chosen (half each at ties), summed to their shapes."""
+    share_a = _constant(a_wins.astype(gy.dtype) + 0.5 * (a.data == b.data).astype(gy.dtype))
+    return sum_to(gy * share_a, a.shape), sum_to(gy * (1.0 - share_a), b.shape)
 
 
 class Where(Function):
     """``where(condition, a, b)``: a where condition holds, else b."""
 
-    def __init__(self, condition: Any) -> None:
+    def __init__(self, condition: Array) -> None:
         self.condition = condition
 
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(self, a: Array, b: Array) -> Array:
         xp = backend.get_array_module(a)
         self.shapes = (a.shape, b.shape)
         return xp.where(self.condition, a, b)
@@ -146,17 +156,17 @@ def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tenso
 clamp = clip
 
 
-def maximum(a: Any, b: Any) -> Tensor:
+def maximum(a: Tensor | float, b: Tensor | float) -> Tensor:
     """Elementwise larger of a and b (broadcasting)."""
-    return broadcast_apply(Extreme2, a, b, largest=True)
+    return broadcast_apply(Maximum, a, b)
 
 
-def minimum(a: Any, b: Any) -> Tensor:
+def minimum(a: Tensor | float, b: Tensor | float) -> Tensor:
     """Elementwise smaller of a and b (broadcasting)."""
-    return broadcast_apply(Extreme2, a, b, largest=False)
+    return broadcast_apply(Minimum, a, b)
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
+def where(condition: Tensor | Array, a: Tensor | float, b: Tensor | float) -> Tensor:
     """Elementwise ``a if condition else b`` (all three broadcast together)."""
     a, b = as_tensors((a, b))
     if isinstance(condition, Tensor):
