@@ -1,6 +1,10 @@
 """Install minigrad: the packages ``minigrad``, ``layers`` and ``kernels``."""
 from setuptools import find_packages, setup
 
+# minigrad.data (Pillow decodes images), minigrad.training (tqdm's progress bar) and
+# the plots of the CLI and the lessons (matplotlib): imported where used, installed here
+TRAIN = ["pillow>=9", "tqdm>=4.60", "matplotlib>=3.5"]
+
 setup(
     name="minigrad",
     version="0.1.0",
@@ -11,10 +15,12 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["minigrad", "minigrad.*", "layers", "layers.*",
                                     "kernels", "kernels.*"]),
-    install_requires=["numpy>=1.24", "safetensors>=0.4", "pillow>=9", "tqdm>=4.60",
-                      "matplotlib>=3.5"],
+    install_requires=["numpy>=1.24", "safetensors>=0.4"],  # the core: `import minigrad`
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "train": TRAIN,
+        # PyTorch (CPU build) is the reference the cross-checks compare against
+        "test": ["pytest>=7", "hypothesis>=6", "torch==2.13.0", *TRAIN],
         "cuda": ["cupy>=12"],
     },
+    entry_points={"console_scripts": ["minigrad-train = minigrad.training.train_cli:main"]},
 )

@@ -25,7 +25,7 @@ if __package__ in (None, ""):
 import layers as nn  # noqa: E402
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from examples import train  # noqa: E402
+from minigrad.training import train_cli as train  # noqa: E402
 from layers.features import extract_features  # noqa: E402
 from layers.models import load_weights  # noqa: E402
 from minigrad import optim  # noqa: E402

@@ -3,17 +3,19 @@
 No autograd here: every function maps arrays to arrays. Each has a NumPy path and a CuPy path
 (``kernels/gpu/``), chosen by the type of its array argument; CuPy is imported only when a
 CuPy array arrives. Arrays are NCHW; spatial parameters are (h, w) pairs; padding is symmetric;
-the dtype of the input is kept.
+the dtype of the input is kept. Kernels only ``assert`` their preconditions: the functional
+layer (``minigrad.functional``) checks user input and raises the clear errors.
 """
 
 from .avg_pool import avg_pool2d_backward, avg_pool2d_forward
 from .depthwise import (depthwise_conv2d_backward_input, depthwise_conv2d_backward_weight,
                         depthwise_conv2d_forward)
-from .geometry import conv_output_size, output_hw
+from .geometry import Pair, conv_output_size, dilated_span, output_hw, pair
 from .im2col import col2im, im2col
 from .max_pool import max_pool2d_backward, max_pool2d_forward, max_pool2d_select
 
 __all__ = [
+    "Pair",
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "col2im",
@@ -21,9 +23,11 @@ __all__ = [
     "depthwise_conv2d_backward_input",
     "depthwise_conv2d_backward_weight",
     "depthwise_conv2d_forward",
+    "dilated_span",
     "im2col",
     "max_pool2d_backward",
     "max_pool2d_forward",
     "max_pool2d_select",
     "output_hw",
+    "pair",
 ]

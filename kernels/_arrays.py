@@ -4,14 +4,11 @@ CuPy is optional. To find out whether an array lives on the GPU we look at the
 module its type comes from, so NumPy inputs never trigger ``import cupy``.
 """
 
-from typing import Any
+import numpy as np
 
-# A numpy.ndarray or a cupy.ndarray. CuPy is not imported here (it may be absent),
-# so the alias cannot name its type.
-Array = Any
-
-# Spatial parameters, always (height, width): kernel size, stride, padding, dilation.
-Pair = tuple[int, int]
+# A raw array: a numpy.ndarray or a cupy.ndarray (same interface: shape, dtype, reshape, ...).
+# CuPy is not imported here (it may be absent), so the alias names NumPy's type for both.
+Array = np.ndarray
 
 
 def is_cupy_array(x: Array) -> bool:

@@ -9,8 +9,8 @@ Every window is ``kH x kW``. The divisor of output pixel (oh, ow) is
 
 import numpy as np
 
-from ._arrays import Array, Pair, is_cupy_array
-from .geometry import NO_DILATION, crop_hw, output_hw, pad_hw, tap_window
+from ._arrays import Array, is_cupy_array
+from .geometry import NO_DILATION, Pair, crop_hw, output_hw, pad_hw, padded_zeros, tap_window
 from .gpu import avg_pool as gpu
 
 
@@ -71,10 +71,9 @@ def avg_pool2d_backward(gy: Array, x_shape: tuple[int, int, int, int], kernel_si
     if is_cupy_array(gy):
         return gpu.avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding,
                                        count_include_pad, out_hw)
-    n, c, h, w = x_shape
     share = gy / _divisor(x_shape[2:], out_hw, kernel_size, stride, padding, count_include_pad,
                           gy.dtype)
-    gx_padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=gy.dtype)
+    gx_padded = padded_zeros(x_shape, padding, gy.dtype)
     for i, j in np.ndindex(*kernel_size):
         rows, cols = tap_window(i, j, out_hw, stride, NO_DILATION)
         gx_padded[:, :, rows, cols] += share

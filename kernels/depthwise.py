@@ -22,19 +22,19 @@ How the CPU path is made fast (all three passes):
 
 import numpy as np
 
-from ._arrays import Array, Pair, is_cupy_array
-from .geometry import output_hw, tap_window
+from ._arrays import Array, is_cupy_array
+from .geometry import Pair, output_hw, tap_window
 from .gpu import depthwise as gpu
 
 _CHUNK_BYTES = 1 << 20
 
 
 def _multiplier(in_channels: int, weight_shape: tuple[int, ...]) -> int:
-    """Channel multiplier m of a depthwise weight (C*m, 1, kH, kW); checks the shape."""
+    """Channel multiplier m of a depthwise weight (C*m, 1, kH, kW) (asserts that shape)."""
     out_channels, one = weight_shape[:2]
-    if one != 1 or out_channels % in_channels != 0:
-        raise ValueError(f"depthwise weight must have shape (C*m, 1, kH, kW) for C={in_channels}, "
-                         f"got {tuple(weight_shape)}")
+    assert one == 1 and out_channels % in_channels == 0, (
+        f"depthwise weight must have shape (C*m, 1, kH, kW) for C={in_channels}, "
+        f"got {tuple(weight_shape)}")
     return out_channels // in_channels
 
 

@@ -1,4 +1,6 @@
-"""Sliding-window geometry shared by convolution and pooling (NumPy side).
+"""Sliding-window geometry shared by convolution and pooling: the one home of ``Pair``,
+``pair()``, ``dilated_span()`` and the output-size formula, used by ``kernels``, ``minigrad``
+and ``layers`` alike.
 
 Vocabulary used across ``kernels/``:
 
@@ -13,36 +15,70 @@ strided slice of the padded image (:func:`tap_window`). The CPU kernels loop ove
 and move one such slice per tap, so NumPy does all stride arithmetic.
 """
 
+import operator
+from collections.abc import Iterable
+
 import numpy as np
 
-from ._arrays import Pair
+# Spatial parameters, always (height, width): kernel size, stride, padding, dilation.
+Pair = tuple[int, int]
 
 NO_DILATION: Pair = (1, 1)
 
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+def pair(value: int | Iterable[int], name: str = "value") -> Pair:
+    """An int-or-pair argument as a (height, width) pair: ``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``.
+
+    Ints are anything ``operator.index`` accepts (Python and NumPy integers). Anything else
+    (a float, a triple, ...) raises a ``ValueError`` naming ``name``. Signs are not checked.
+    """
+    try:
+        size = operator.index(value)  # type: ignore[arg-type]
+        return (size, size)
+    except TypeError:
+        pass
+    try:
+        height, width = value  # type: ignore[misc]
+        return (operator.index(height), operator.index(width))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
+
+
+def dilated_span(kernel: int, dilation: int) -> int:
+    """How many input pixels a kernel of ``kernel`` taps, ``dilation`` apart, covers along one
+    axis: ``dilation * (kernel - 1) + 1`` (its first and last tap included)."""
+    return dilation * (kernel - 1) + 1
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
+                     ceil_mode: bool = False) -> int:
     """Output length of a sliding window along one axis.
 
-    A dilated kernel spans ``dilation * (kernel - 1) + 1`` input pixels, and fits at
-    ``floor((size + 2 padding - span) / stride) + 1`` positions of the padded axis.
-    The result is < 1 when the window does not fit at all.
+    The window spans ``dilated_span(kernel, dilation)`` input pixels and fits at
+    ``floor((size + 2 padding - span) / stride) + 1`` positions of the padded axis; the result
+    is < 1 when it does not fit at all. ``ceil_mode`` (pooling) rounds the division up instead,
+    but, as in PyTorch, drops a last window that would start in the right padding.
     """
-    span = dilation * (kernel - 1) + 1
-    return (size + 2 * padding - span) // stride + 1
+    room = size + 2 * padding - dilated_span(kernel, dilation)
+    if not ceil_mode:
+        return room // stride + 1
+    out = -(-room // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + padding else out
 
 
 def output_hw(input_hw: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair,
               dilation: Pair = NO_DILATION) -> Pair:
     """(H_out, W_out) for an input of spatial size ``input_hw`` = (H, W).
 
-    Raises ``ValueError`` when the window does not fit (an output size < 1).
+    The window must fit (an output size >= 1): callers check their arguments first, this
+    only asserts it.
     """
+    assert len(input_hw) == 2, f"expected a spatial size (H, W), got {tuple(input_hw)}"
     out_h, out_w = (conv_output_size(*axis)
                     for axis in zip(input_hw, kernel_size, stride, padding, dilation))
-    if out_h < 1 or out_w < 1:
-        raise ValueError(
-            f"window does not fit: input {tuple(input_hw)}, kernel {kernel_size}, stride {stride}, "
-            f"padding {padding}, dilation {dilation} give output size {(out_h, out_w)}")
+    assert out_h >= 1 and out_w >= 1, (
+        f"window does not fit: input {tuple(input_hw)}, kernel {kernel_size}, stride {stride}, "
+        f"padding {padding}, dilation {dilation} give output size {(out_h, out_w)}")
     return out_h, out_w
 
 
@@ -70,6 +106,13 @@ def pad_hw(x: np.ndarray, padding: Pair, fill: float) -> np.ndarray:
     padded = np.full((*lead, h + 2 * p_h, w + 2 * p_w), fill, dtype=x.dtype)
     padded[..., p_h:p_h + h, p_w:p_w + w] = x
     return padded
+
+
+def padded_zeros(shape: tuple[int, ...], padding: Pair, dtype: np.dtype) -> np.ndarray:
+    """Zeros of ``shape`` (..., H, W) with a border: (..., H + 2 pH, W + 2 pW), the buffer the
+    backward passes accumulate into before :func:`crop_hw`."""
+    *lead, h, w = shape
+    return np.zeros((*lead, h + 2 * padding[0], w + 2 * padding[1]), dtype=dtype)
 
 
 def crop_hw(padded: np.ndarray, padding: Pair) -> np.ndarray:

@@ -12,8 +12,8 @@ from, so pixels shared by overlapping windows receive the sum of their contribut
 
 import numpy as np
 
-from ._arrays import Array, Pair, is_cupy_array
-from .geometry import crop_hw, output_hw, pad_hw, tap_window
+from ._arrays import Array, is_cupy_array
+from .geometry import Pair, crop_hw, output_hw, pad_hw, padded_zeros, tap_window
 from .gpu import im2col as gpu
 
 
@@ -27,6 +27,18 @@ def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: P
     Returns:
         col of shape (C, kH, kW, N, H_out, W_out), dtype of ``x``, where
         ``col[c, i, j, n, oh, ow] = x_padded[n, c, oh*sH + i*dH, ow*sW + j*dW]``.
+
+    >>> import numpy as np
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> col = im2col(x, kernel_size=(2, 2), stride=(1, 1), padding=(0, 0), dilation=(1, 1))
+    >>> col.shape  # (C, kH, kW, N, H_out, W_out)
+    (1, 2, 2, 1, 2, 2)
+    >>> print(col[0, :, :, 0, 0, 0])  # the window that output (0, 0) sees
+    [[0. 1.]
+     [3. 4.]]
+    >>> print(col[0, 1, 1, 0])  # what tap (1, 1) reads, for every output pixel
+    [[4. 5.]
+     [7. 8.]]
     """
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
     if is_cupy_array(x):
@@ -59,8 +71,7 @@ def col2im(col: Array, x_shape: tuple[int, int, int, int], kernel_size: Pair, st
     out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
     if is_cupy_array(col):
         return gpu.col2im(col, x_shape, kernel_size, stride, padding, dilation, out_hw)
-    n, c, h, w = x_shape
-    x_padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=col.dtype)
+    x_padded = padded_zeros(x_shape, padding, col.dtype)
     x_by_channel = x_padded.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view, written through
     for i, j in np.ndindex(*kernel_size):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)

@@ -15,8 +15,8 @@ Conventions (the same on CPU and GPU):
 
 import numpy as np
 
-from ._arrays import Array, Pair, is_cupy_array
-from .geometry import crop_hw, output_hw, pad_hw, tap_window
+from ._arrays import Array, is_cupy_array
+from .geometry import Pair, crop_hw, output_hw, pad_hw, padded_zeros, tap_window
 from .gpu import max_pool as gpu
 
 
@@ -80,8 +80,7 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
     if is_cupy_array(gy):
         return gpu.max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding,
                                        dilation, out_hw)
-    n, c, h, w = x_shape
-    gx_padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=gy.dtype)
+    gx_padded = padded_zeros(x_shape, padding, gy.dtype)
     for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)
         gx_padded[:, :, rows, cols] += np.where(argmax == tap, gy, 0)

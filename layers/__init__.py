@@ -7,7 +7,6 @@ Every layer computes with ``minigrad.functional``; names, constructor arguments,
 default initialisation and ``state_dict`` keys follow PyTorch.
 """
 from .activation import LeakyReLU, ReLU, ReLU6, Sigmoid, Softmax, Tanh
-from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
@@ -16,7 +15,7 @@ from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module
 from .monitor import LayerMonitor
-from .normalization import LocalResponseNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
@@ -25,8 +24,9 @@ from .summary import Summary, summary
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d",
-    "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "IncompatibleKeys", "LeakyReLU",
-    "LayerMonitor", "Linear", "LocalResponseNorm", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
+    "CrossEntropyLoss", "Dropout", "Flatten", "GroupNorm", "Identity", "IncompatibleKeys",
+    "LeakyReLU", "LayerMonitor", "LayerNorm", "Linear", "LocalResponseNorm", "MSELoss",
+    "MaxPool2d", "Module", "ModuleDict", "ModuleList",
     "NLLLoss", "Parameter", "ReLU", "ReLU6", "Sequential", "Sigmoid", "Softmax", "Summary",
     "Tanh", "models", "summary",
 ]

@@ -4,7 +4,9 @@ gives PyTorch's state_dict keys such as ``"features.3.weight"``."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
+
+from minigrad.tensor import Tensor
 
 from .module import Module
 
@@ -33,7 +35,7 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), module)
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Tensor) -> Tensor:
         for module in self:
             x = module(x)
         return x

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import minigrad as mg
 import minigrad.functional as F
+from kernels.geometry import Pair, pair
 from minigrad.tensor import Tensor
 
 from .module import Module
 from .parameter import Parameter
-from .utils import check_input_shape, default_init_, pair
+from .utils import check_input_shape, default_init_
 
 
 class _Conv2dBase(Module):
@@ -15,13 +16,14 @@ class _Conv2dBase(Module):
 
     ``kernel_size``, ``stride``, ``padding``, ``dilation`` and ``output_padding``
     are ints or pairs and are stored as pairs. ``groups`` splits the channels
-    into that many independent convolutions.
+    into that many independent convolutions. The constructor checks these settings
+    (``ValueError``); ``F.conv2d`` / ``F.conv_transpose2d`` check each input.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int], padding: int | tuple[int, int],
-                 dilation: int | tuple[int, int], groups: int, bias: bool, transposed: bool,
-                 output_padding: int | tuple[int, int] = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
+                 stride: int | Pair, padding: int | Pair,
+                 dilation: int | Pair, groups: int, bias: bool, transposed: bool,
+                 output_padding: int | Pair = 0) -> None:
         super().__init__()
         if groups <= 0:
             raise ValueError(f"groups must be a positive integer, got {groups}")
@@ -30,11 +32,11 @@ class _Conv2dBase(Module):
                 raise ValueError(f"{name} ({channels}) must be divisible by groups ({groups})")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = pair(kernel_size)
-        self.stride = pair(stride)
-        self.padding = pair(padding)
-        self.dilation = pair(dilation)
-        self.output_padding = pair(output_padding)
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        self.dilation = pair(dilation, "dilation")
+        self.output_padding = pair(output_padding, "output_padding")
         self.groups = groups
         # Conv2d maps in -> out, so its weight is (C_out, C_in/groups, kH, kW); the
         # transposed conv is its adjoint, so the first two axes swap roles.
@@ -75,9 +77,9 @@ class Conv2d(_Conv2dBase):
     both ~ U(-1/√fan_in, 1/√fan_in) with fan_in = C_in/groups·kH·kW.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
+                 stride: int | Pair = 1, padding: int | Pair = 0,
+                 dilation: int | Pair = 1, groups: int = 1, bias: bool = True) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, transposed=False)
 
@@ -95,10 +97,10 @@ class ConvTranspose2d(_Conv2dBase):
     Parameters: ``weight`` (C_in, C_out/groups, kH, kW), ``bias`` (C_out,) or None.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 output_padding: int | tuple[int, int] = 0, groups: int = 1, bias: bool = True,
-                 dilation: int | tuple[int, int] = 1) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
+                 stride: int | Pair = 1, padding: int | Pair = 0,
+                 output_padding: int | Pair = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | Pair = 1) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, transposed=True, output_padding=output_padding)
 

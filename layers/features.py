@@ -1,11 +1,12 @@
 """Extracting a network's intermediate features (for linear probes and transfer learning)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
 import minigrad as mg
+from minigrad.tensor import Tensor
 
 from .linear import Linear
 from .module import Module
@@ -34,7 +35,7 @@ def extract_features(model: Module, loader: Iterable, layer: str | None = None,
         raise KeyError(f"no layer named {layer!r}; choose one of {list(modules)[1:]}")
     captured: list[np.ndarray] = []
 
-    def keep_input(module: Module, inputs: tuple[Any, ...], output: Any) -> None:
+    def keep_input(module: Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         captured.append(inputs[0].numpy().reshape(inputs[0].shape[0], -1))
 
     handle = modules[layer].register_forward_hook(keep_input)

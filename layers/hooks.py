@@ -17,13 +17,27 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from minigrad.autograd import Function
+from minigrad.backend import Array
 from minigrad.grad_mode import is_grad_enabled
 from minigrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from .module import Module
+
 _hook_ids = itertools.count()
+
+# A module's arguments and outputs may be any objects (``Any``); the Tensors among
+# them are what the hooks wrap. Gradients: one per argument/output, None where none.
+Grads = tuple[Tensor | None, ...]
+# hook(module, args) -> None | new args (a tuple, or the single argument)
+ForwardPreHook = Callable[["Module", tuple[Any, ...]], Any]
+# hook(module, args, output) -> None | new output
+ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
+# hook(module, grad_input, grad_output) -> None | new grad_input
+FullBackwardHook = Callable[["Module", Grads, Grads], Sequence[Tensor | None] | None]
 
 
 class RemovableHandle:
@@ -42,27 +56,26 @@ class RemovableHandle:
     def __enter__(self) -> "RemovableHandle":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.remove()
 
 
 class _Identity(Function):
     """y_i = x_i for every input; backward hands the gradients to ``on_backward``."""
 
-    def __init__(self, on_backward: Callable[[tuple[Tensor | None, ...]], Sequence[Any]]) -> None:
+    def __init__(self, on_backward: Callable[[Grads], Grads]) -> None:
         self.on_backward = on_backward
 
-    def forward(self, *arrays: Any) -> tuple[Any, ...]:
+    def forward(self, *arrays: Array) -> tuple[Array, ...]:
         return arrays
 
-    def backward(self, *grads: Tensor) -> tuple[Any, ...]:
+    def backward(self, *grads: Tensor) -> Grads:
         # Inputs that need no gradient are reported as None (PyTorch does the same).
         grads = tuple(g if wanted else None for g, wanted in zip(grads, self.needs_input_grad))
         return tuple(self.on_backward(grads))
 
 
-def _wrap_tensors(values: tuple[Any, ...],
-                  on_backward: Callable[[tuple[Tensor | None, ...]], Sequence[Any]]
+def _wrap_tensors(values: tuple[Any, ...], on_backward: Callable[[Grads], Grads]
                   ) -> tuple[tuple[Any, ...], list[int] | None]:
     """Pass the Tensors among ``values`` through one :class:`_Identity`.
 
@@ -79,9 +92,9 @@ def _wrap_tensors(values: tuple[Any, ...],
     return tuple(wrapped), positions
 
 
-def _spread(positions: Sequence[int], grads: Sequence[Any], size: int) -> tuple[Any, ...]:
+def _spread(positions: Sequence[int], grads: Sequence[Tensor | None], size: int) -> Grads:
     """``size`` Nones with ``grads`` put at ``positions`` (non-tensor slots stay None)."""
-    spread: list[Any] = [None] * size
+    spread: list[Tensor | None] = [None] * size
     for i, g in zip(positions, grads):
         spread[i] = g
     return tuple(spread)
@@ -94,14 +107,14 @@ class BackwardHook:
     after it; both return the (wrapped) values to use instead.
     """
 
-    def __init__(self, module: Any, user_hooks: Sequence[Callable]) -> None:
+    def __init__(self, module: Module, user_hooks: Iterable[FullBackwardHook]) -> None:
         self.module = module
         self.user_hooks = list(user_hooks)
         self.n_inputs = self.n_outputs = 0
         # Where the Tensors sit among the arguments / outputs (None: nothing was wrapped).
         self.input_positions: list[int] | None = None
         self.output_positions: list[int] | None = None
-        self.grad_outputs: tuple[Any, ...] | None = None
+        self.grad_outputs: Grads | None = None
 
     def setup_input_hook(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         self.n_inputs = len(args)
@@ -117,13 +130,13 @@ class BackwardHook:
         outputs, self.output_positions = _wrap_tensors(outputs, self._on_output_grads)
         return outputs[0] if single else type(output)(outputs)
 
-    def _on_output_grads(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    def _on_output_grads(self, grads: Grads) -> Grads:
         self.grad_outputs = _spread(self.output_positions, grads, self.n_outputs)
         if self.input_positions is None:  # no input needs a gradient: call the hooks now
             self._call_hooks_without_inputs()
         return grads
 
-    def _on_input_grads(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    def _on_input_grads(self, grads: Grads) -> Grads:
         if self.grad_outputs is None:  # the gradient did not come through the outputs
             return grads
         grad_input = _spread(self.input_positions, grads, self.n_inputs)

@@ -13,12 +13,13 @@ statistics only.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 import minigrad as mg
+from minigrad.tensor import Tensor
 
+from .hooks import ForwardHook
 from .module import Module
 
 
@@ -37,8 +38,8 @@ def layer_outputs(model: Module, images: np.ndarray, names: Sequence[str],
         raise KeyError(f"no module named {missing}; the model has {[n for n in modules if n]}")
     latest: dict[str, np.ndarray] = {}
 
-    def keeper(name: str) -> Any:
-        def keep(module: Module, inputs: Any, output: Any) -> None:
+    def keeper(name: str) -> ForwardHook:
+        def keep(module: Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
             latest[name] = output.numpy().copy()  # a copy: a later in-place op may reuse it
         return keep
 

@@ -1,8 +1,6 @@
 """Fully connected layers: ``Linear`` (y = x Wᵀ + b) and ``Identity`` (y = x)."""
 from __future__ import annotations
 
-from typing import Any
-
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.tensor import Tensor
@@ -15,10 +13,10 @@ from .utils import default_init_
 class Identity(Module):
     """Returns its input unchanged; takes (and ignores) any arguments, like PyTorch's."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__()
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Tensor) -> Tensor:
         return x
 
 

@@ -27,15 +27,17 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd import DTypeLike
+from minigrad.backend import Array
 from minigrad.tensor import Tensor
 
 from . import state
-from .hooks import BackwardHook, RemovableHandle
+from .hooks import BackwardHook, ForwardHook, ForwardPreHook, FullBackwardHook, RemovableHandle
 from .parameter import Parameter
 from .state import IncompatibleKeys
 from .utils import join_name
@@ -64,6 +66,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_backward_hooks", {})
 
+    # Any: a module may take and return any objects; layers narrow it (Tensor -> Tensor).
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -98,7 +101,7 @@ class Module:
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
 
-    def _check_new_name(self, name: str, kind: str, registry: dict[str, Any]) -> None:
+    def _check_new_name(self, name: str, kind: str, registry: Mapping[str, object]) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
         if not isinstance(name, str):
@@ -108,7 +111,7 @@ class Module:
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"attribute '{name}' already exists")
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         registries = {kind: self.__dict__.get(kind, {})
                       for kind in ("_parameters", "_buffers", "_modules")}
         if isinstance(value, Parameter):
@@ -139,12 +142,15 @@ class Module:
         self.__dict__.get("_non_persistent_buffers", set()).discard(name)
 
     @staticmethod
-    def _assign_none_or_fail(registry: dict[str, Any], name: str, value: Any, kind: str) -> None:
+    def _assign_none_or_fail(registry: dict[str, Parameter | None] | dict[str, Module | None],
+                             name: str, value: object, kind: str) -> None:
         if value is not None:
             raise TypeError(f"cannot assign '{type(value).__name__}' as {kind.lower()} "
                             f"'{name}' ({kind} or None expected)")
         registry[name] = None
 
+    # Any: a registered Parameter, buffer or submodule (or None): which one, only the
+    # name tells, so type checkers let ``model.fc.weight`` through without casts.
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: parameters, buffers and submodules live
         # in the registries, not in the instance dict.
@@ -184,16 +190,16 @@ class Module:
             output = backward_hook.setup_output_hook(output)
         return output
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_pre_hook(self, hook: ForwardPreHook) -> RemovableHandle:
         """``hook(module, args) -> None | new_args`` runs before every ``forward``."""
         return _add_hook(self._forward_pre_hooks, hook)
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
         """``hook(module, args, output) -> None | new_output`` runs after every ``forward``;
         a non-None result replaces the output."""
         return _add_hook(self._forward_hooks, hook)
 
-    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_full_backward_hook(self, hook: FullBackwardHook) -> RemovableHandle:
         """``hook(module, grad_input, grad_output) -> None | new_grad_input`` runs in backward.
 
         ``grad_output``: gradients w.r.t. the module's outputs (a tuple); ``grad_input``:
@@ -239,7 +245,8 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, members: Callable[[Module], Any], prefix: str, recurse: bool,
+    def _named_members(self, members: Callable[[Module], Iterable[tuple[str, Tensor | None]]],
+                       prefix: str, recurse: bool,
                        remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, tensor) for ``members(module)`` of every module; shared tensors once."""
         modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
@@ -275,7 +282,7 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def apply(self, fn: Callable[[Module], Any]) -> Module:
+    def apply(self, fn: Callable[[Module], object]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self; returns self."""
         for child in self.children():
             child.apply(fn)
@@ -315,7 +322,7 @@ class Module:
                     param.grad = param.grad.detach()
                 param.grad.data[...] = 0
 
-    def to(self, device_or_dtype: Any) -> Module:
+    def to(self, device_or_dtype: str | DTypeLike) -> Module:
         """Move every parameter, its ``.grad`` and every buffer to a device (``"cpu"``,
         ``"cuda"``, ``"cuda:N"``), or cast the floating-point ones to a float dtype.
 
@@ -355,7 +362,7 @@ class Module:
         """
         return state.state_dict_of(self)
 
-    def load_state_dict(self, state_dict: Mapping[str, Any],
+    def load_state_dict(self, state_dict: Mapping[str, Tensor | Array],
                         strict: bool = True) -> IncompatibleKeys:
         """Copy values (NumPy/CuPy arrays or Tensors) into the parameters and buffers, in
         place, onto each one's device and dtype.
@@ -384,7 +391,8 @@ class Module:
 
 
 # ---- helpers ------------------------------------------------------------------------------
-def _add_hook(hooks: dict[int, Callable[..., Any]], hook: Callable[..., Any]) -> RemovableHandle:
+def _add_hook(hooks: dict[int, Callable[..., object]], hook: Callable[..., object]
+              ) -> RemovableHandle:
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle
@@ -395,7 +403,7 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
 
 
-def _array_converter(target: Any) -> Callable[[Any], Any]:
+def _array_converter(target: str | DTypeLike) -> Callable[[Array], Array]:
     """The array -> array function that ``Module.to(target)`` applies."""
     if isinstance(target, str) and (target == "cpu" or target.startswith("cuda")):
         device = backend.normalize_device(target)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from minigrad import backend
 from minigrad.tensor import Tensor
 
 from .conv import Conv2d
-from .hooks import RemovableHandle
+from .hooks import ForwardHook, FullBackwardHook, Grads, RemovableHandle
 from .linear import Linear
 from .module import Module
 
@@ -127,7 +127,7 @@ class LayerMonitor:
             names = ", ".join(t.__name__ for t in types)
             raise ValueError(f"LayerMonitor: the model has no layer of type {names}")
         self._handles: list[RemovableHandle] = []
-        self._warnings: Any = None
+        self._warnings: warnings.catch_warnings | None = None
         self._forward: dict[str, _ForwardRecord] = {}
         self._backward: dict[str, TensorStats] = {}
 
@@ -156,7 +156,7 @@ class LayerMonitor:
     def __enter__(self) -> LayerMonitor:
         return self.attach()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.detach()
 
     def clear(self) -> None:
@@ -165,15 +165,14 @@ class LayerMonitor:
         self._backward.clear()
 
     # ---- the hooks ------------------------------------------------------------------------------
-    def _forward_hook(self, name: str) -> Any:
-        def record(module: Module, inputs: tuple[Any, ...], output: Any) -> None:
+    def _forward_hook(self, name: str) -> ForwardHook:
+        def record(module: Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
             y = _host(output)
             self._forward[name] = (tuple(y.shape), TensorStats.of(y), *channel_moments(y))
         return record
 
-    def _backward_hook(self, name: str) -> Any:
-        def record(module: Module, grad_input: tuple[Any, ...],
-                   grad_output: tuple[Any, ...]) -> None:
+    def _backward_hook(self, name: str) -> FullBackwardHook:
+        def record(module: Module, grad_input: Grads, grad_output: Grads) -> None:
             if grad_output[0] is not None:
                 self._backward[name] = TensorStats.of(_host(grad_output[0]))
         return record

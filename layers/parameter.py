@@ -1,8 +1,7 @@
 """``Parameter``: a Tensor that a Module registers as one of its learnable weights."""
 from __future__ import annotations
 
-from typing import Any
-
+from minigrad.backend import Array
 from minigrad.tensor import Tensor
 
 
@@ -17,7 +16,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+    def __init__(self, data: Tensor | Array, requires_grad: bool = True) -> None:
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:

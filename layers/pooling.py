@@ -6,21 +6,30 @@ H_out = ⌊(H + 2·padding − dilation·(kernel_size − 1) − 1) / stride⌋ 
 from __future__ import annotations
 
 import minigrad.functional as F
+from kernels.geometry import Pair, pair
 from minigrad.tensor import Tensor
 
 from .module import Module
 from .utils import check_input_shape
 
-Size2 = int | tuple[int, int]
+Size2 = int | Pair
 
 
 class _Pool2d(Module):
     """Settings shared by MaxPool2d and AvgPool2d; ``stride`` defaults to ``kernel_size``.
-    Values are stored as given (int or pair), as PyTorch does."""
+
+    The constructor checks that each setting is an int or a pair (``ValueError``); the
+    values are stored as given, as PyTorch does. ``F.max_pool2d`` / ``F.avg_pool2d`` check
+    their ranges against each input.
+    """
 
     def __init__(self, kernel_size: Size2, stride: Size2 | None, padding: Size2,
                  ceil_mode: bool) -> None:
         super().__init__()
+        pair(kernel_size, "kernel_size")
+        pair(padding, "padding")
+        if stride is not None:
+            pair(stride, "stride")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -37,6 +46,7 @@ class MaxPool2d(_Pool2d):
     def __init__(self, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0,
                  dilation: Size2 = 1, ceil_mode: bool = False) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
+        pair(dilation, "dilation")
         self.dilation = dilation
 
     def forward(self, x: Tensor) -> Tensor:
@@ -74,8 +84,10 @@ class AdaptiveAvgPool2d(Module):
     """Average pooling whose windows are chosen to give ``output_size`` (an int or a pair)
     whatever the input size: (N, C, H, W) -> (N, C, *output_size)."""
 
-    def __init__(self, output_size: Size2) -> None:
+    def __init__(self, output_size: Size2 | None) -> None:
         super().__init__()
+        if output_size is not None:  # None: keep the input's size
+            pair(output_size, "output_size")
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:

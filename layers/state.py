@@ -8,11 +8,12 @@ These functions back :meth:`Module.state_dict` and :meth:`Module.load_state_dict
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 from minigrad import backend
+from minigrad.backend import Array
 from minigrad.tensor import Tensor
 
 from .utils import join_name
@@ -45,7 +46,7 @@ def state_dict_of(module: Module) -> OrderedDict[str, np.ndarray]:
     return OrderedDict((key, _host_copy(tensor.data)) for key, tensor, _ in _entries(module))
 
 
-def load_state_dict_into(module: Module, state_dict: Mapping[str, Any],
+def load_state_dict_into(module: Module, state_dict: Mapping[str, Tensor | Array],
                          strict: bool) -> IncompatibleKeys:
     """Check ``state_dict`` against ``module``, then copy it in place; see
     :meth:`Module.load_state_dict`."""
@@ -79,13 +80,13 @@ def _quoted(keys: list[str]) -> str:
     return ", ".join(f'"{key}"' for key in keys)
 
 
-def _host_copy(array: Any) -> np.ndarray:
+def _host_copy(array: Array) -> np.ndarray:
     """A host NumPy copy that never shares memory with the module."""
     host = backend.to_numpy(array)
     return host.copy() if host is array else host  # from a GPU, .get() has already copied
 
 
-def _as_array(value: Any) -> Any:
+def _as_array(value: Tensor | Array) -> Array:
     """The raw array in a state_dict value: a Tensor's ``.data``, a CuPy array, or NumPy
     (anything ``np.asarray`` accepts, e.g. a CPU torch tensor)."""
     if isinstance(value, Tensor):

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
+from kernels.geometry import Pair, dilated_span, pair
 import minigrad as mg
 from minigrad.tensor import Tensor
 
@@ -41,9 +42,7 @@ from .flatten import Flatten
 from .linear import Linear
 from .module import Module
 from .pooling import AvgPool2d, MaxPool2d
-from .utils import pair
 
-Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class ReceptiveField:
                 dilation: Pair = (1, 1)) -> ReceptiveField:
         """The field after a sliding-window layer (conv or pooling), by the recurrence."""
         axes = range(2)
-        span = [dilation[a] * (kernel_size[a] - 1) + 1 for a in axes]  # dilated kernel
+        span = [dilated_span(kernel_size[a], dilation[a]) for a in axes]
         return ReceptiveField(
             size=tuple(self.size[a] + (span[a] - 1) * self.jump[a] for a in axes),
             jump=tuple(self.jump[a] * stride[a] for a in axes),
@@ -142,6 +141,31 @@ def summary(model: Module, input_shape: tuple[int, ...], device: str = "cpu") ->
     input_shape: one image, e.g. ``(3, 224, 224)``; device: where the model's parameters
     are. The model runs in eval mode under ``mg.no_grad()``; every module's training
     flag is restored afterwards.
+
+    >>> import layers as nn
+    >>> model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    ...                       nn.Flatten(), nn.Linear(8 * 14 * 14, 10))
+    >>> report = nn.summary(model, (1, 28, 28))
+    >>> report.total_params, report.total_macs
+    (15770, 72128)
+    >>> report["2"].output_shape, report["2"].receptive_field.size
+    ((8, 14, 14), (4, 4))
+    >>> print(report)  # doctest: +ELLIPSIS
+    ------------------------------------------------------------------
+    Layer  Type       Output shape  Params    MACs  RF  Jump  Eff. pad
+    ------------------------------------------------------------------
+    0      Conv2d     8×28×28           80  56,448   3     1         1
+    1      ReLU       8×28×28            0       0   3     1         1
+    2      MaxPool2d  8×14×14            0       0   4     2         1
+    3      Flatten    1568               0       0   -     -         -
+    4      Linear     10            15,690  15,680   -     -         -
+    ------------------------------------------------------------------
+    Input shape: 1×28×28
+    Total params: 15,770
+    Trainable params: 15,770
+    Non-trainable params: 0
+    Total MACs: 72,128 (0.000 G)
+    RF: receptive field in input pixels; ...
     """
     image = mg.zeros(1, *input_shape, device=device)
     report = Summary(input_shape=tuple(input_shape))
@@ -171,7 +195,7 @@ def summary(model: Module, input_shape: tuple[int, ...], device: str = "cpu") ->
 def _recorder(name: str, report: Summary, fields: _FieldTracker) -> Callable[..., None]:
     """The forward hook of one leaf module: append its row to ``report``."""
 
-    def hook(module: Module, inputs: tuple[Any, ...], output: Any) -> None:
+    def hook(module: Module, inputs: tuple[object, ...], output: object) -> None:
         x = next((value for value in inputs if isinstance(value, Tensor)), None)
         if x is None or not isinstance(output, Tensor):
             return

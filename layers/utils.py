@@ -1,12 +1,11 @@
-"""Small helpers shared by the layers: dotted names, argument pairs, input-shape checks,
-default init."""
+"""Small helpers shared by the layers: dotted names, input-shape checks, default init."""
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from minigrad import init
 from minigrad.tensor import Tensor
+
+__all__ = ["check_input_shape", "default_init_", "join_name"]
 
 # How an input of each rank is laid out, for error messages.
 _LAYOUTS = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)"}
@@ -17,17 +16,7 @@ def join_name(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    """``3 -> (3, 3)``; a pair stays as it is (kernel sizes, strides, paddings)."""
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(value)
-    if len(value) != 2:
-        raise ValueError(f"expected an int or a pair of ints, got {value}")
-    return value  # type: ignore[return-value]
-
-
-def check_input_shape(layer: Any, x: Tensor, ndims: tuple[int, ...],
+def check_input_shape(layer: object, x: Tensor, ndims: tuple[int, ...],
                       channels: int | None = None, channels_name: str = "num_features") -> None:
     """Raise ValueError, naming ``layer``, unless ``x`` has one of the ranks ``ndims`` and,
     if ``channels`` is given, that many channels on axis 1."""

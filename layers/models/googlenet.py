@@ -24,13 +24,13 @@ from minigrad import init
 from minigrad.tensor import Tensor
 
 from ..activation import ReLU
-from ..batchnorm import BatchNorm2d
 from ..container import Sequential
 from ..conv import Conv2d
 from ..dropout import Dropout
 from ..flatten import Flatten
 from ..linear import Identity, Linear
 from ..module import Module
+from ..normalization import BatchNorm2d
 from ..pooling import AdaptiveAvgPool2d, MaxPool2d
 from .registry import register_model
 

@@ -29,12 +29,12 @@ from minigrad import init
 from minigrad.tensor import Tensor
 
 from ..activation import ReLU6
-from ..batchnorm import BatchNorm2d
 from ..container import Sequential
 from ..conv import Conv2d
 from ..flatten import Flatten
 from ..linear import Linear
 from ..module import Module
+from ..normalization import BatchNorm2d
 from ..pooling import AdaptiveAvgPool2d
 from .registry import register_model
 

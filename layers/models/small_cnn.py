@@ -9,12 +9,12 @@ pool after each stage, then a small fully connected head with dropout:
 from __future__ import annotations
 
 from ..activation import ReLU
-from ..batchnorm import BatchNorm2d
 from ..container import Sequential
 from ..conv import Conv2d
 from ..dropout import Dropout
 from ..flatten import Flatten
 from ..linear import Linear
+from ..normalization import BatchNorm2d
 from ..pooling import AdaptiveAvgPool2d, MaxPool2d
 from .registry import register_model
 

@@ -23,23 +23,20 @@ from typing import Any
 
 import numpy as np
 
+from kernels.geometry import pair
+
 from . import color, image_ops
 from .rng import resolve
 
 Size = int | tuple[int, int]
 
 
-def _pair(size: Size, name: str) -> tuple[int, int]:
-    """``size`` as ``(height, width)``; an int means a square."""
-    if isinstance(size, (int, np.integer)):
-        pair = (int(size), int(size))
-    elif len(size) == 2:
-        pair = (int(size[0]), int(size[1]))
-    else:
-        raise ValueError(f"{name} must be an int or a (height, width) pair, got {size!r}")
-    if min(pair) < 1:
+def _positive_pair(size: Size, name: str) -> tuple[int, int]:
+    """``size`` as ``(height, width)``; an int means a square. Both must be positive."""
+    height_width = pair(size, name)
+    if min(height_width) < 1:
         raise ValueError(f"{name} must be positive, got {size!r}")
-    return pair
+    return height_width
 
 
 class Transform:
@@ -123,7 +120,7 @@ class Resize(Transform):
     """
 
     def __init__(self, size: Size) -> None:
-        self.size = size if isinstance(size, (int, np.integer)) else _pair(size, "size")
+        self.size = size if isinstance(size, (int, np.integer)) else _positive_pair(size, "size")
 
     def output_size(self, height: int, width: int) -> tuple[int, int]:
         """The ``(height, width)`` an image of ``height×width`` is resized to."""
@@ -142,7 +139,7 @@ class CenterCrop(Transform):
     """The central ``size`` window (zero-padded when the image is smaller)."""
 
     def __init__(self, size: Size) -> None:
-        self.size = _pair(size, "size")
+        self.size = _positive_pair(size, "size")
 
     def __call__(self, image: Any, rng: np.random.Generator | None = None) -> np.ndarray:
         return image_ops.center_crop(image_ops.as_array(image), self.size)
@@ -167,7 +164,7 @@ class RandomCrop(Transform):
     """
 
     def __init__(self, size: Size, padding: int | Sequence[int] = 0) -> None:
-        self.size = _pair(size, "size")
+        self.size = _positive_pair(size, "size")
         self.padding = padding
         self._padding = _padding_ltrb(padding)
 
@@ -197,7 +194,7 @@ class RandomResizedCrop(Transform):
                  ratio: tuple[float, float] = (3 / 4, 4 / 3)) -> None:
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             raise ValueError(f"scale and ratio must be (min, max), got {scale} and {ratio}")
-        self.size = _pair(size, "size")
+        self.size = _positive_pair(size, "size")
         self.scale = tuple(scale)
         self.ratio = tuple(ratio)
 

@@ -26,7 +26,7 @@ from kernels.geometry import NO_DILATION, Pair, pair
 from ..autograd import Function
 from ..backend import Array
 from ..tensor import Tensor
-from ._geometry import check_nchw, check_positive
+from ._geometry import check_fits, check_nchw, check_positive
 
 Window = tuple[Pair, Pair, Pair]  # kernel_size, stride, padding (no dilation here)
 
@@ -66,11 +66,7 @@ def _window(x: Tensor, kernel_size: int | Pair, stride: int | Pair, padding: int
     window = (pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(padding, "padding"))
     check_positive(dict(zip(("kernel_size", "stride", "padding"), window)), op,
                    allow_zero=("padding",))
-    out_hw = [kernels.conv_output_size(size, kernel, stride, pad, 1)
-              for size, kernel, stride, pad in zip(x.shape[2:], *window)]
-    if min(out_hw) < 1:
-        raise ValueError(f"{op}: kernel size {window[0]} does not fit the input of shape "
-                         f"{x.shape} padded by {window[2]}")
+    check_fits(x.shape, window[0], window[2], NO_DILATION, op)
     return window
 
 

@@ -20,24 +20,30 @@ def compare(op: Callable[[Array, Array], Array], a: Tensor | float, b: Tensor | 
 
 
 def eq(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a == b elementwise (broadcasting); a bool tensor."""
     return compare(operator.eq, a, b)
 
 
 def ne(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a != b elementwise (broadcasting); a bool tensor."""
     return compare(operator.ne, a, b)
 
 
 def lt(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a < b elementwise (broadcasting); a bool tensor."""
     return compare(operator.lt, a, b)
 
 
 def le(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a <= b elementwise (broadcasting); a bool tensor."""
     return compare(operator.le, a, b)
 
 
 def gt(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a > b elementwise (broadcasting); a bool tensor."""
     return compare(operator.gt, a, b)
 
 
 def ge(a: Tensor | float, b: Tensor | float) -> Tensor:
+    """a >= b elementwise (broadcasting); a bool tensor."""
     return compare(operator.ge, a, b)

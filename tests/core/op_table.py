@@ -214,3 +214,33 @@ FUNCTIONAL_CASES.append(
            lambda x: tF().cross_entropy(x, __import__("torch").tensor(IGNORED_TARGET),
                                         label_smoothing=0.1,
                                         weight=__import__("torch").tensor(CLASS_WEIGHT, dtype=x.dtype))))
+FUNCTIONAL_CASES += [
+    OpCase("group_norm", lambda x: F.group_norm(x, 3), normal(2, 6, 3),
+           lambda x: tF().group_norm(x, 3)),
+    OpCase("group_norm_affine_2d_positions", lambda x, w, b: F.group_norm(x, 2, w, b, eps=1e-3),
+           normals((2, 4, 2, 3), (4,), (4,)),
+           lambda x, w, b: tF().group_norm(x, 2, w, b, eps=1e-3)),
+    OpCase("group_norm_weight_only_no_positions", lambda x, w: F.group_norm(x, 2, w),
+           normals((3, 6), (6,)), lambda x, w: tF().group_norm(x, 2, w)),
+    OpCase("layer_norm", lambda x: F.layer_norm(x, 5), normal(3, 5),
+           lambda x: tF().layer_norm(x, (5,))),
+    OpCase("layer_norm_affine_two_dims", lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-3),
+           normals((2, 3, 4), (3, 4), (3, 4)),
+           lambda x, w, b: tF().layer_norm(x, (3, 4), w, b, eps=1e-3)),
+    OpCase("layer_norm_weight_only_last_dim", lambda x, w: F.layer_norm(x, 4, w),
+           normals((2, 3, 4), (4,)), lambda x, w: tF().layer_norm(x, (4,), w)),
+]
+# The teaching path (minigrad/functional/simple.py): im2col + matmul / max, against PyTorch.
+FUNCTIONAL_CASES += [
+    OpCase("conv2d_simple", lambda x, w, b: F.conv2d_simple(x, w, b, stride=2, padding=1),
+           normals((2, 3, 5, 5), (4, 3, 3, 3), (4,)),
+           lambda x, w, b: tF().conv2d(x, w, b, stride=2, padding=1)),
+    OpCase("conv2d_simple_rectangular",
+           lambda x, w: F.conv2d_simple(x, w, stride=(2, 1), padding=(1, 0)),
+           normals((1, 2, 6, 5), (3, 2, 3, 2)),
+           lambda x, w: tF().conv2d(x, w, stride=(2, 1), padding=(1, 0))),
+    OpCase("max_pool2d_simple", lambda x: F.max_pool2d_simple(x, 3, 2, 1), distinct(1, 2, 6, 6),
+           lambda x: tF().max_pool2d(x, 3, 2, 1)),
+    OpCase("max_pool2d_simple_rectangular", lambda x: F.max_pool2d_simple(x, (2, 3), (1, 2), 1),
+           distinct(2, 1, 5, 7), lambda x: tF().max_pool2d(x, (2, 3), (1, 2), 1)),
+]

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 import minigrad.functional as F
+from kernels.geometry import dilated_span
 
 
 def reference_conv2d(x, w, stride, padding, dilation, groups):
@@ -43,8 +44,8 @@ def conv_configs(draw):
     dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     h, w = draw(st.integers(1, 11)), draw(st.integers(1, 11))
     n = draw(st.integers(1, 3))
-    assume(dilation[0] * (kh - 1) + 1 <= h + 2 * padding[0])
-    assume(dilation[1] * (kw - 1) + 1 <= w + 2 * padding[1])
+    assume(dilated_span(kh, dilation[0]) <= h + 2 * padding[0])
+    assume(dilated_span(kw, dilation[1]) <= w + 2 * padding[1])
     return n, c_in, c_out, (kh, kw), stride, padding, dilation, groups, (h, w)
 
 
@@ -119,3 +120,46 @@ def test_conv_bad_input_messages():
         F.conv2d(mg.zeros(3, 8, 8), mg.zeros(4, 3, 3, 3))
     with pytest.raises(ValueError, match=r"4-D input"):
         F.max_pool2d(mg.zeros(8, 8), 2)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), stride=0), ValueError,
+                 r"conv2d: stride must be >= 1, got \(0, 0\)", id="conv_zero_stride"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), padding=(1, -1)), ValueError,
+                 r"conv2d: padding must be >= 0, got \(1, -1\)", id="conv_negative_padding"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), dilation=(1, 2, 3)), ValueError,
+                 r"dilation must be an int or a pair of ints, got \(1, 2, 3\)", id="conv_triple"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3)), ValueError,
+                 r"conv2d: weight must be 4-D", id="conv_3d_weight"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3, dtype=np.float64)), TypeError,
+                 r"conv2d: the input is float32 but the weight is float64", id="conv_dtypes"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), mg.zeros(4, dtype=np.float64)),
+                 TypeError, r"the bias is float64", id="conv_bias_dtype"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), mg.zeros(3)), ValueError,
+                 r"conv2d: bias must have shape \(4,\), got \(3,\)", id="conv_bias_shape"),
+    pytest.param(lambda x: F.conv2d(x, mg.zeros(4, 3, 3, 3), dilation=4), ValueError,
+                 r"dilated extent \(9, 9\)\) is larger than the padded input \(8, 8\)",
+                 id="conv_dilated_too_large"),
+    pytest.param(lambda x: F.conv_transpose2d(x, mg.zeros(4, 2, 3, 3)), ValueError,
+                 r"conv_transpose2d: input has 3 channels but the weight", id="convT_channels"),
+    pytest.param(lambda x: F.conv_transpose2d(x, mg.zeros(3, 2, 3, 3), stride=2,
+                                              output_padding=2), ValueError,
+                 r"output_padding \(2, 2\) must be smaller than stride", id="convT_out_pad"),
+    pytest.param(lambda x: F.max_pool2d(x, 0), ValueError,
+                 r"max_pool2d: kernel_size must be >= 1", id="pool_zero_kernel"),
+    pytest.param(lambda x: F.max_pool2d(x, 2, padding=2), ValueError,
+                 r"padding \(2, 2\) must be at most half the kernel size", id="pool_padding"),
+    pytest.param(lambda x: F.max_pool2d(x, 3, dilation=4), ValueError,
+                 r"max_pool2d: the window does not fit", id="pool_too_large"),
+    pytest.param(lambda x: F.avg_pool2d(x, 2.5), ValueError,
+                 r"kernel_size must be an int or a pair of ints, got 2.5", id="pool_float"),
+    pytest.param(lambda x: F.avg_pool2d(x[0], 2), ValueError,
+                 r"avg_pool2d expects a 4-D input \(N, C, H, W\), got shape \(3, 8, 8\)",
+                 id="pool_3d_input"),
+    pytest.param(lambda x: F.adaptive_avg_pool2d(x, (0, 2)), ValueError,
+                 r"output_size must be positive", id="adaptive_zero"),
+])
+def test_bad_arguments_and_inputs_are_clear_errors(call, error, message):
+    """The functional layer checks every input (the kernels below it only assert)."""
+    with pytest.raises(error, match=message):
+        call(mg.zeros(2, 3, 8, 8))

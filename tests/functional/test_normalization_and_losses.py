@@ -1,4 +1,5 @@
-"""BatchNorm running statistics and modes, dropout, and loss-function errors."""
+"""BatchNorm running statistics and modes, group/layer norm statistics and errors, and
+loss-function errors."""
 import numpy as np
 import pytest
 
@@ -41,16 +42,40 @@ def test_batch_norm_one_value_per_channel_is_an_error():
         F.batch_norm(mg.zeros(2, 3, 2, 2), mg.zeros(4), mg.ones(4))
 
 
-def test_dropout_scales_survivors_and_routes_gradients_through_them():
-    mg.manual_seed(0)
-    x = mg.ones(200, 50, requires_grad=True)
-    y = F.dropout(x, p=0.3)
-    values = np.unique(y.numpy())
-    np.testing.assert_allclose(values, [0.0, 1 / 0.7], rtol=1e-6)
-    assert abs((y.numpy() == 0).mean() - 0.3) < 0.02
-    y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
-    assert F.dropout(x, p=0.3, training=False) is x
+def test_group_norm_standardises_each_sample_and_group():
+    rng = np.random.default_rng(2)
+    x_np = rng.standard_normal((3, 6, 2, 2)) * 4 + 1
+    y = F.group_norm(mg.tensor(x_np), 3).numpy().reshape(3, 3, -1)   # (N, G, C/G * H * W)
+    np.testing.assert_allclose(y.mean(axis=2), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=2), 1, rtol=1e-4)           # biased variance
+
+
+def test_layer_norm_standardises_over_the_trailing_dims():
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((2, 3, 4, 5)) * 3 - 2
+    y = F.layer_norm(mg.tensor(x_np), (4, 5)).numpy().reshape(2, 3, -1)
+    np.testing.assert_allclose(y.mean(axis=2), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=2), 1, rtol=1e-4)
+    np.testing.assert_array_equal(F.layer_norm(mg.tensor(x_np), 5).numpy(),
+                                  F.layer_norm(mg.tensor(x_np), (5,)).numpy())
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: F.group_norm(mg.zeros(2, 6, 4), 4),
+     r"divisible by num_groups, got input of shape \(2, 6, 4\) \(6 channels\) and num_groups=4"),
+    (lambda: F.group_norm(mg.zeros(6), 3),
+     r"group_norm expects \(N, C, ...\) input, got shape \(6,\)"),
+    (lambda: F.group_norm(mg.zeros(2, 6, 4), 3, weight=mg.ones(4)),
+     r"group_norm: input has 6 channels \(shape \(2, 6, 4\)\) but weight has shape \(4,\)"),
+    (lambda: F.layer_norm(mg.zeros(2, 3), 4),
+     r"normalized_shape=\(4,\) expects input of shape \(\*, 4\), got shape \(2, 3\)"),
+    (lambda: F.layer_norm(mg.zeros(3), (2, 3)), r"shape \(\*, 2, 3\), got shape \(3,\)"),
+    (lambda: F.layer_norm(mg.zeros(2, 3, 4), (3, 4), bias=mg.zeros(4)),
+     r"but bias has shape \(4,\), expected \(3, 4\)"),
+])
+def test_group_and_layer_norm_bad_input_names_the_shapes(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
 
 
 def test_loss_bad_inputs():

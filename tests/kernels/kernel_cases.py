@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
-from kernels import conv_output_size
+from kernels.geometry import conv_output_size, dilated_span
 
 # Every test draws about this many cases; the references are loops, so keep it moderate.
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -55,7 +55,7 @@ class Case:
         return self.rng.standard_normal(shape).astype(self.dtype)
 
 
-def _pair(low: int, high: int) -> st.SearchStrategy[tuple[int, int]]:
+def _int_pairs(low: int, high: int) -> st.SearchStrategy[tuple[int, int]]:
     return st.tuples(st.integers(low, high), st.integers(low, high))
 
 
@@ -66,18 +66,18 @@ def cases(draw, *, pool: bool = False, dilation: bool = True) -> Case:
     pool=True keeps padding <= kernel // 2 per axis (PyTorch's rule for pooling);
     dilation=False fixes dilation to 1 (average pooling has none).
     """
-    kernel = draw(_pair(1, 5))
-    dil = draw(_pair(1, 3)) if dilation else (1, 1)
+    kernel = draw(_int_pairs(1, 5))
+    dil = draw(_int_pairs(1, 3)) if dilation else (1, 1)
     if pool:
         padding = tuple(draw(st.integers(0, min(2, k // 2))) for k in kernel)
     else:
-        padding = draw(_pair(0, 2))
+        padding = draw(_int_pairs(0, 2))
     # Smallest input each axis needs for one output: span - 2 * padding.
-    min_hw = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dil, padding)]
+    min_hw = [max(1, dilated_span(k, d) - 2 * p) for k, d, p in zip(kernel, dil, padding)]
     assume(max(min_hw) <= 9)
     hw = tuple(draw(st.integers(low, 9)) for low in min_hw)
     return Case(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 4)), hw=hw, kernel=kernel,
-                stride=draw(_pair(1, 3)), padding=padding, dilation=dil,
+                stride=draw(_int_pairs(1, 3)), padding=padding, dilation=dil,
                 dtype=draw(st.sampled_from(DTYPES)), seed=draw(st.integers(0, 2**32 - 1)))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import kernels
 
 PACKAGE = Path(kernels.__file__).parent
-ALLOWED_AT_IMPORT = {"numpy", "functools", "typing", "dataclasses", "__future__"}
+ALLOWED_AT_IMPORT = {"numpy"} | set(sys.stdlib_module_names)
 
 
 def imported_modules(nodes) -> set[str]:

@@ -209,3 +209,7 @@ def test_bad_constructor_arguments():
         layers.MSELoss(reduction="average")
     with pytest.raises(ValueError, match="pair"):
         layers.Conv2d(3, 4, (3, 3, 3))
+    with pytest.raises(ValueError, match="kernel_size must be an int or a pair"):
+        layers.MaxPool2d((2, 2, 2))
+    with pytest.raises(ValueError, match="output_size must be an int or a pair"):
+        layers.AdaptiveAvgPool2d(2.5)

@@ -24,7 +24,8 @@ def test_quick_run_trains_both_nets_and_plots(tmp_path, capsys):
 def test_bn_output_has_zero_mean_unit_variance_per_channel_at_init():
     mg.manual_seed(0)
     model = lesson.conv_net(batchnorm=True)
-    images = mg.tensor(np.random.default_rng(0).standard_normal((16, 1, 28, 28)) * 3 + 1)
+    images = mg.tensor((np.random.default_rng(0).standard_normal((16, 1, 28, 28)) * 3 + 1)
+                       .astype(np.float32))
     conv, norm = lesson.batch_statistics(model, images)
     assert conv.type == "Conv2d" and norm.type == "BatchNorm2d"
     assert np.ptp(conv.channel_var) > 0.1                 # the conv's channels differ ...

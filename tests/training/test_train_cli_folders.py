@@ -1,9 +1,10 @@
-"""The training CLI on ImageNet-layout and Tiny ImageNet trees of real JPEG files made here."""
+"""The training CLI (``minigrad.training.train_cli``) on ImageNet-layout and Tiny ImageNet
+trees of real JPEG files made here."""
 import numpy as np
 import pytest
 from PIL import Image
 
-from examples import train
+from minigrad.training import train_cli
 
 WNIDS = ["n01440764", "n02102040", "n02979186"]  # Imagenette: tench, springer, cassette player
 
@@ -47,12 +48,12 @@ ARGS = ["--epochs", "1", "--batch-size", "6", "--image-size", "32", "--no-progre
 @pytest.mark.parametrize("model", ["resnet18", "mobilenet_v1"])
 def test_train_on_an_imagefolder_tree(imagefolder, tmp_path, model, capsys):
     out = tmp_path / model
-    assert train.main(ARGS + ["--data", f"imagefolder:{imagefolder}", "--model", model,
-                              "--out", str(out), "--cache", str(tmp_path / "cache")]) == 0
+    assert train_cli.main(ARGS + ["--data", f"imagefolder:{imagefolder}", "--model", model,
+                                  "--out", str(out), "--cache", str(tmp_path / "cache")]) == 0
     assert "3 classes" in capsys.readouterr().out
     assert (out / "metrics.csv").exists() and (out / "model.safetensors").exists()
 
 
 def test_train_on_a_tiny_imagenet_tree(tiny_imagenet, tmp_path):
-    assert train.main(ARGS + ["--data", f"tiny-imagenet:{tiny_imagenet}", "--model",
-                              "small_cnn", "--out", str(tmp_path / "run")]) == 0
+    assert train_cli.main(ARGS + ["--data", f"tiny-imagenet:{tiny_imagenet}", "--model",
+                                  "small_cnn", "--out", str(tmp_path / "run")]) == 0
