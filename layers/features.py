@@ -20,8 +20,8 @@ def classifier_input_layer(model: Module) -> str:
     return names[-1]
 
 
-def extract_features(model: Module, loader: Iterable, layer: str | None = None,
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def extract_features(model: Module, loader: Iterable[tuple[Tensor, Tensor]],
+                     layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run ``model`` over ``loader`` once and keep what enters module ``layer``.
 
     layer: a name from ``model.named_modules()``; default the classifier head,

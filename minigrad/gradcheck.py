@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import autograd, backend
+from .backend import Array
 from .tensor import Tensor
 
 
@@ -32,6 +33,7 @@ class GradcheckError(RuntimeError):
     """Analytic and numerical gradients disagree (the message says where)."""
 
 
+# Any: fn's arguments are Tensors and whatever else fn takes (an axis, a flag), passed as is.
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
@@ -53,14 +55,15 @@ def _prepare_inputs(inputs: Sequence[Any], kinks: Sequence[float], kink_margin: 
     return prepared
 
 
-def _float_outputs(outputs: Any) -> list[Tensor]:
+def _float_outputs(outputs: Tensor | Sequence[Tensor]) -> list[Tensor]:
     return [y for y in _as_tuple(outputs) if isinstance(y, Tensor) and y.dtype.kind == "f"]
 
 
 class _Objective:
     """L(inputs) = sum_k <v_k, f(inputs)_k> with a fixed random upstream gradient v."""
 
-    def __init__(self, fn: Callable[..., Any], inputs: list[Any], seed: int) -> None:
+    def __init__(self, fn: Callable[..., Tensor | Sequence[Tensor]], inputs: list[Any],
+                 seed: int) -> None:
         self.fn = fn
         self.inputs = inputs
         outputs = _float_outputs(fn(*inputs))
@@ -76,7 +79,7 @@ class _Objective:
         return float(sum(float((y.data.astype(np.float64) * v.data).sum())
                          for y, v in zip(outputs, self.upstream)))
 
-    def analytic(self, wrt: list[Tensor]) -> list[Any]:
+    def analytic(self, wrt: list[Tensor]) -> list[Array]:
         with autograd.enable_grad():
             outputs = _float_outputs(self.fn(*self.inputs))
         pairs = [(y, v) for y, v in zip(outputs, self.upstream) if y.requires_grad]
@@ -87,7 +90,7 @@ class _Objective:
         return [g.data if g is not None else x.data * 0 for g, x in zip(grads, wrt)]
 
 
-def _numerical_elementwise(objective: _Objective, x: Tensor, eps: float) -> Any:
+def _numerical_elementwise(objective: _Objective, x: Tensor, eps: float) -> np.ndarray:
     """Central differences of L for every element of ``x`` (x.data is perturbed in place)."""
     flat = x.data.reshape(-1)
     numerical = np.zeros(flat.size)
@@ -109,8 +112,9 @@ def _report(name: str, where: str, analytic: float, numerical: float, atol: floa
             f"rtol {rtol:g} * |numerical|)")
 
 
-def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
+def gradcheck(fn: Callable[..., Tensor | Sequence[Tensor]], inputs: Tensor | Sequence[Any],
+              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, fast_mode: bool = False,
               kinks: Sequence[float] = (), kink_margin: float | None = None,
               seed: int = 0) -> bool:
     """Check ``fn``'s backward against float64 central differences.
@@ -187,8 +191,9 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     return False
 
 
-def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
+def gradgradcheck(fn: Callable[..., Tensor | Sequence[Tensor]], inputs: Tensor | Sequence[Any],
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, fast_mode: bool = False,
                   kinks: Sequence[float] = (), kink_margin: float | None = None,
                   seed: int = 0) -> bool:
     """Check second derivatives (double backprop) of ``fn``.

@@ -27,7 +27,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 from .autograd import Function
 from .tensor import Tensor
@@ -81,7 +81,7 @@ def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> Graph:
     graph = Graph()
     keys: dict[int, str] = {}  # id(Function or leaf) -> node key
 
-    def add(obj: Any, kind: str, label: str) -> str:
+    def add(obj: Tensor | Function, kind: str, label: str) -> str:
         keys[id(obj)] = key = f"n{len(graph.nodes)}"
         graph.nodes.append(Node(key, kind, label))
         return key

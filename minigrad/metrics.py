@@ -1,15 +1,17 @@
 """Evaluation metrics computed on raw arrays (NumPy or CuPy), returned as Python numbers."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from . import backend
+from .backend import Array
 from .tensor import Tensor
 
 
-def accuracy(logits: Any, target: Any, topk: Sequence[int] = (1,)) -> tuple[float, ...]:
+def accuracy(logits: Tensor | Array, target: Tensor | Array,
+             topk: Sequence[int] = (1,)) -> tuple[float, ...]:
     """Top-k accuracy: the fraction of rows whose target class is among the k largest logits.
 
     Args:
@@ -33,21 +35,21 @@ def accuracy(logits: Any, target: Any, topk: Sequence[int] = (1,)) -> tuple[floa
     return tuple(float(within_top[k - 1]) / n for k in topk)
 
 
-def _raw(x: Any) -> Any:
+def _raw(x: Tensor | Array) -> Array:
     """The raw array of a Tensor; NumPy/CuPy arrays as they are; anything else via NumPy."""
     if isinstance(x, Tensor):
         return x.data
     return x if backend.is_cupy_array(x) else np.asarray(x)
 
 
-def _rank_classes(scores: Any) -> Any:
+def _rank_classes(scores: Array) -> Array:
     """(N, C) scores -> (N, C) class indices sorted by decreasing score, ties by index."""
     if backend.is_cupy_array(scores):
         return (-scores).argsort(axis=1)  # CuPy's argsort is always stable
     return np.argsort(-scores, axis=1, kind="stable")
 
 
-def _check(scores: Any, labels: Any, topk: Sequence[int]) -> None:
+def _check(scores: Array, labels: Array, topk: Sequence[int]) -> None:
     """Clear errors for inputs that accuracy() cannot score."""
     if scores.ndim != 2:
         raise ValueError(f"logits must have shape (N, C), got shape {tuple(scores.shape)}")

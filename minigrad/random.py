@@ -7,12 +7,16 @@ reproducible.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import backend
 
+if TYPE_CHECKING:  # CuPy is optional; only type checkers read this
+    import cupy
+
+# Any: "seed" -> int or None, "cpu" -> np.random.Generator, "cuda" -> {device: CuPy generator}
 _state: dict[str, Any] = {"seed": None, "cpu": np.random.default_rng(), "cuda": {}}
 
 
@@ -28,7 +32,7 @@ def generator() -> np.random.Generator:
     return _state["cpu"]
 
 
-def cuda_generator(device: str) -> Any:
+def cuda_generator(device: str) -> cupy.random.Generator:
     """The CuPy generator of ``device`` (``"cuda:N"``), seeded from the last ``manual_seed``."""
     gens = _state["cuda"]
     if device not in gens:
@@ -41,6 +45,7 @@ def cuda_generator(device: str) -> Any:
     return gens[device]
 
 
+# Any: {"seed": int or None, "cpu": NumPy's bit-generator state, a dict of numbers}
 def get_rng_state() -> dict[str, Any]:
     """The CPU generator state plus the seed (for checkpoints)."""
     return {"seed": _state["seed"], "cpu": _state["cpu"].bit_generator.state}

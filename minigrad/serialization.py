@@ -32,6 +32,8 @@ from .tensor import Tensor
 _SKELETON_KEY = "minigrad"
 
 
+# Any: a skeleton is JSON (dicts, lists, numbers, strings, None), and load() returns
+# whatever was saved: Tensors, arrays and plain values, nested in dicts/lists/tuples.
 def _flatten(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     """Replace arrays in ``obj`` by placeholders, collecting them in ``arrays``."""
     if isinstance(obj, Tensor) or backend.is_cupy_array(obj) or isinstance(obj, np.ndarray):
@@ -75,7 +77,7 @@ def _unflatten(skeleton: Any, arrays: dict[str, np.ndarray], device: str) -> Any
     return skeleton
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
+def save(obj: object, path: str | os.PathLike) -> None:
     """Write ``obj`` (Tensors, arrays and plain values, nested in dicts/lists) to ``path``.
 
     ``.safetensors`` (default) or ``.npz`` by the file extension.

@@ -1,12 +1,10 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..backend import get_array_module
-from .optimizer import Optimizer, Params
+from ..backend import Array, get_array_module
+from .optimizer import Optimizer, ParamGroup, Params, ParamState
 
 
 class Adam(Optimizer):
@@ -59,8 +57,7 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _update(self, param: Any, grad: Any, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         xp = get_array_module(param)
         # Python floats keep float32 arrays float32 (a NumPy float64 scalar would upcast).
         lr, eps, weight_decay = (float(group[k]) for k in ("lr", "eps", "weight_decay"))

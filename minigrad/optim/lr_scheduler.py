@@ -17,12 +17,12 @@ from __future__ import annotations
 import copy
 import math
 from bisect import bisect_right
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypedDict
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup
 
 
-def _check_optimizer(optimizer: Any) -> None:
+def _check_optimizer(optimizer: object) -> None:
     """Schedulers drive a minigrad Optimizer; anything else is a TypeError."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -67,6 +67,7 @@ class LRScheduler:
         """The learning rates set by the latest step, one per parameter group."""
         return list(self._last_lr)
 
+    # Any: the scheduler's attributes, whatever their types (numbers, lists, dicts).
     def state_dict(self) -> dict[str, Any]:
         """A copy of the scheduler's attributes (everything but the optimizer)."""
         return {k: copy.deepcopy(v) for k, v in vars(self).items() if k != "optimizer"}
@@ -225,7 +226,7 @@ class OneCycleLR(LRScheduler):
                 group["base_momentum"] = bottom
         super().__init__(optimizer)
 
-    def _position(self) -> tuple[dict[str, Any], float]:
+    def _position(self) -> tuple[_Phase, float]:
         """The phase that ``last_epoch`` falls in, and how far through it (0 to 1)."""
         if self.last_epoch > self.total_steps:
             raise ValueError(f"Tried to step {self.last_epoch} times. "
@@ -255,7 +256,7 @@ class OneCycleLR(LRScheduler):
                 self._set_momentum(group, anneal(group[phase["start_momentum"]],
                                                  group[phase["end_momentum"]], pct))
 
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+    def _set_momentum(self, group: ParamGroup, momentum: float) -> None:
         """Write ``momentum`` as the group's β₁ (Adam-like) or ``momentum`` (SGD)."""
         if self.use_beta1:
             group["betas"] = (momentum, *group["betas"][1:])
@@ -279,11 +280,19 @@ def _total_steps(total_steps: int | None, epochs: int | None,
     return epochs * steps_per_epoch
 
 
-def _one_cycle_phases(total_steps: int, pct_start: float,
-                      three_phase: bool) -> list[dict[str, Any]]:
+class _Phase(TypedDict):
+    """One phase of OneCycleLR, as :func:`_one_cycle_phases` builds it."""
+    end_step: float
+    start_lr: str
+    end_lr: str
+    start_momentum: str
+    end_momentum: str
+
+
+def _one_cycle_phases(total_steps: int, pct_start: float, three_phase: bool) -> list[_Phase]:
     """OneCycleLR's phases: the step each ends on, and the group keys holding the
     rate and momentum it goes from and to."""
-    def phase(end_step: float, lrs: tuple[str, str], momenta: tuple[str, str]) -> dict[str, Any]:
+    def phase(end_step: float, lrs: tuple[str, str], momenta: tuple[str, str]) -> _Phase:
         return {"end_step": end_step, "start_lr": lrs[0], "end_lr": lrs[1],
                 "start_momentum": momenta[0], "end_momentum": momenta[1]}
 
@@ -299,7 +308,7 @@ def _one_cycle_phases(total_steps: int, pct_start: float,
 
 
 def _per_group(name: str, value: float | Sequence[float],
-               groups: list[dict[str, Any]]) -> list[float]:
+               groups: list[ParamGroup]) -> list[float]:
     """One value per parameter group: a number is repeated, a list must match in length."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(groups):

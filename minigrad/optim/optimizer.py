@@ -10,17 +10,23 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeGuard
 
 import numpy as np
 
 from .. import backend
+from ..backend import Array
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
-# What an optimizer accepts as ``params``: Tensors, or dicts (parameter groups)
-# that hold Tensors under "params" plus per-group options such as "lr".
-Params = Iterable[Tensor] | Iterable[dict[str, Any]]
+# A parameter group: a list of Tensors under "params" plus per-group options such as
+# "lr" (a float) or "betas" (a tuple): values of several types, hence Any.
+ParamGroup = dict[str, Any]
+# What an optimizer accepts as ``params``: Tensors, or parameter groups.
+Params = Iterable[Tensor] | Iterable[ParamGroup]
+# One parameter's state: name -> an array shaped like the parameter ("momentum_buffer",
+# "exp_avg", ...) or the step counter (a 0-d array; a plain number in old checkpoints).
+ParamState = dict[str, Array | float]
 
 
 class Optimizer:
@@ -43,13 +49,13 @@ class Optimizer:
     they record no graph and every reference to a parameter sees the new values.
     """
 
-    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+    def __init__(self, params: Params, defaults: Mapping[str, object]) -> None:
         if isinstance(params, Tensor):
             raise TypeError("params should be an iterable of Tensors or dicts, "
                             "but got a single Tensor (wrap it in a list)")
         self.defaults = dict(defaults)
-        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        self.param_groups: list[dict[str, Any]] = []
+        self.state: defaultdict[Tensor, ParamState] = defaultdict(dict)
+        self.param_groups: list[ParamGroup] = []
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -58,7 +64,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
+    def add_param_group(self, param_group: ParamGroup) -> None:
         """Add a group of parameters with its own options (missing ones come from
         ``defaults``), e.g. to start training layers that were frozen."""
         if not isinstance(param_group, dict):
@@ -102,7 +108,7 @@ class Optimizer:
                     p.grad = p.grad.detach()
                 p.grad.data.fill(0)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+    def step(self, closure: Callable[[], Tensor | float] | None = None) -> Tensor | float | None:
         """Update every parameter that has a ``.grad``; parameters without one are skipped.
 
         closure: optional function that re-evaluates the model and returns the
@@ -118,8 +124,7 @@ class Optimizer:
                     self._update(p.data, p.grad.data, self.state[p], group)
         return loss
 
-    def _update(self, param: Any, grad: Any, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         """Update one parameter in place.
 
         param, grad: raw arrays of the same shape (NumPy or CuPy); ``param`` must
@@ -129,6 +134,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement _update")
 
     # ---- checkpoints --------------------------------------------------------------------
+    # Any: a checkpoint nests dicts and lists of numbers, option values and arrays.
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's format, as host copies:
 
@@ -166,7 +172,7 @@ class Optimizer:
                                  f"the loaded state dict, but {len(group['params'])} here")
         param_of = {index: p for saved, group in zip(saved_groups, self.param_groups)
                     for index, p in zip(saved["params"], group["params"])}
-        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        state: defaultdict[Tensor, ParamState] = defaultdict(dict)
         for index, saved_state in state_dict["state"].items():
             if index not in param_of:
                 raise ValueError(f"loaded state dict has state for parameter {index}, "
@@ -184,16 +190,16 @@ class Optimizer:
         return itertools.chain.from_iterable(g["params"] for g in self.param_groups)
 
 
-def _is_array(value: Any) -> bool:
+def _is_array(value: object) -> TypeGuard[Array]:
     return isinstance(value, np.ndarray) or backend.is_cupy_array(value)
 
 
-def _host_copy(value: Any) -> Any:
+def _host_copy(value: Array | float) -> np.ndarray | float:
     """A NumPy copy of an array state value; other values (numbers) unchanged."""
     return backend.to_numpy(value).copy() if _is_array(value) else value
 
 
-def _restore(value: Any, key: str, param: Tensor, index: int) -> Any:
+def _restore(value: Array | float, key: str, param: Tensor, index: int) -> Array | float:
     """A loaded state value made ready for ``param``: arrays checked for shape and
     copied to the parameter's device and dtype; the step counter kept on the host."""
     if not _is_array(value):

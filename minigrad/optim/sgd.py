@@ -1,10 +1,8 @@
 """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay."""
 from __future__ import annotations
 
-from typing import Any
-
-from ..backend import get_array_module
-from .optimizer import Optimizer, Params
+from ..backend import Array, get_array_module
+from .optimizer import Optimizer, ParamGroup, Params, ParamState
 
 
 class SGD(Optimizer):
@@ -49,8 +47,7 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _update(self, param: Any, grad: Any, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         # Python floats keep float32 arrays float32 (a NumPy float64 scalar would upcast).
         lr, momentum, dampening, weight_decay = (
             float(group[k]) for k in ("lr", "momentum", "dampening", "weight_decay"))
