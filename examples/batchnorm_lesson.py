@@ -11,10 +11,14 @@ so at initialisation (γ = 1, β = 0) every channel leaves the layer with mean 0
 variance 1, whatever the weights before it did; after training, with mean β_c and
 variance γ²_c, values the network chose.
 
-1. The same 4-conv CNN with and without BatchNorm, trained with plain SGD at the same
-   learning rates on a Fashion-MNIST subset: a small rate (BN converges faster) and a
-   large one (without BN the net diverges, with BN it trains). Curves of the training
-   loss per iteration and a table of test accuracies.
+1. The same 4-conv CNN trained with plain SGD at the same learning rates on a
+   Fashion-MNIST subset, three ways: without BN and with the layers' default init
+   (PyTorch's U(±1/√n), which shrinks a ReLU net's signal layer by layer), without BN but
+   Kaiming-initialised (the control: a plain net whose signal keeps its scale), and with
+   BN. At a small rate the control separates BN's effect from the init's; at a large
+   rate the plain nets diverge and the BN net trains. Every run is repeated for
+   ``--seeds`` seeds; a table gives the test accuracy as mean ± std (min–max), and the
+   curves show the training loss per iteration of the first seed.
 2. LayerMonitor's per-channel statistics of the first conv's output (BN's input) and of
    the BN output, at initialisation and after training, next to β_c and γ²_c.
 """
@@ -22,15 +26,22 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
 import layers as nn
 import minigrad as mg
+from minigrad import init
 from layers.monitor import LayerMonitor, LayerStats
 from minigrad import optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.data.fashion_subsets import fashion_mnist_arrays
 from minigrad.plot import line_plot
-from minigrad.training.cli import add_lesson_options
-from minigrad.training.fit import History, fit
+from minigrad.training.cli import add_lesson_options, parse_lesson_args, seed_list
+from minigrad.training.fit import History, fit, format_spread
+
+# The three variants: (name, with BatchNorm, Kaiming init instead of the layers' default).
+VARIANTS = (("no BN, default init", False, False), ("no BN, Kaiming init", False, True),
+            ("with BN", True, False))
 
 
 def conv_net(batchnorm: bool, width: int = 16) -> nn.Sequential:
@@ -71,6 +82,29 @@ def print_channel_table(title: str, before: LayerStats, after: LayerStats,
     print()
 
 
+def train_variant(batchnorm: bool, kaiming: bool, lr: float, seed: int,
+                  args: argparse.Namespace, images: np.ndarray, labels: np.ndarray,
+                  test_loader: DataLoader, name: str, probe: mg.Tensor | None) -> History:
+    """Build and train one variant; with ``probe``, print BN's statistics before and after."""
+    mg.manual_seed(seed)  # the same conv and linear weights with and without BN
+    model = conv_net(batchnorm)
+    if kaiming:
+        init.init_kaiming_(model)
+    if probe is not None:
+        conv, norm = batch_statistics(model, probe)
+        print_channel_table("First conv's output (BN input) and BN output per channel, "
+                            "at initialisation (γ = 1, β = 0):", conv, norm, model[1])
+    loader = DataLoader(ArrayDataset(images, labels), batch_size=args.batch, shuffle=True,
+                        seed=seed)
+    history = fit(model, loader, optim.SGD(model.parameters(), lr=lr), args.epochs,
+                  test_loader=test_loader, name=name)
+    if probe is not None:
+        conv, norm = batch_statistics(model, probe)
+        print_channel_table("\nThe same after training: BN output mean ≈ β, variance "
+                            "≈ γ² (the network's choice):", conv, norm, model[1])
+    return history
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-class", type=int, default=300,
@@ -78,51 +112,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lrs", type=float, nargs="+", default=[0.02, 0.3],
-                        help="SGD learning rates, each used for both nets")
-    add_lesson_options(parser, "batchnorm_lesson", quick_help="30 images per class, 1 epoch")
-    args = parser.parse_args(argv)
+                        help="SGD learning rates, each used for every variant")
+    add_lesson_options(parser, "batchnorm_lesson", seeds=3,
+                       quick_help="30 images per class, 1 epoch, one seed")
+    args = parse_lesson_args(parser, argv)
     if args.quick:
         args.per_class, args.epochs = 30, 1
-    args.out.mkdir(parents=True, exist_ok=True)
+    seeds = seed_list(args)
 
-    images, labels = fashion_mnist_arrays(train=True, per_class=args.per_class, seed=args.seed)
-    test_images, test_labels = fashion_mnist_arrays(train=False, seed=args.seed,
-                                                    per_class=max(args.per_class // 3, 10))
-    test_loader = DataLoader(ArrayDataset(test_images, test_labels), batch_size=500)
-    probe = mg.tensor(images[:args.batch])  # one batch to read the BN statistics from
-    print(f"Fashion-MNIST subset: {len(labels)} training / {len(test_labels)} test images, "
-          f"batch {args.batch}, plain SGD, {args.epochs} epochs\n")
+    test_per_class = max(args.per_class // 3, 10)
+    print(f"Fashion-MNIST subsets: {10 * args.per_class} training / {10 * test_per_class} test "
+          f"images, batch {args.batch}, plain SGD, {args.epochs} epochs, seeds {seeds}\n")
+    histories: dict[str, list[History]] = {}
+    for seed in seeds:
+        images, labels = fashion_mnist_arrays(train=True, per_class=args.per_class, seed=seed)
+        test_images, test_labels = fashion_mnist_arrays(train=False, seed=seed,
+                                                        per_class=test_per_class)
+        test_loader = DataLoader(ArrayDataset(test_images, test_labels), batch_size=500)
+        for lr in args.lrs:
+            for variant, batchnorm, kaiming in VARIANTS:
+                name = f"{variant}, lr {lr:g}"
+                watched = batchnorm and lr == args.lrs[0] and seed == seeds[0]
+                probe = mg.tensor(images[:args.batch]) if watched else None
+                histories.setdefault(name, []).append(train_variant(
+                    batchnorm, kaiming, lr, seed, args, images, labels, test_loader,
+                    f"seed {seed}, {name}", probe))
 
-    histories: dict[str, History] = {}
-    for lr in args.lrs:
-        for batchnorm in (False, True):
-            name = f"{'with' if batchnorm else 'no'} BN, lr {lr:g}"
-            mg.manual_seed(args.seed)  # the same conv and linear weights with and without BN
-            model = conv_net(batchnorm)
-            watched = batchnorm and lr == args.lrs[0]  # show the statistics of one BN net
-            if watched:
-                conv, norm = batch_statistics(model, probe)
-                print_channel_table("First conv's output (BN input) and BN output per channel, "
-                                    "at initialisation (γ = 1, β = 0):", conv, norm, model[1])
-            loader = DataLoader(ArrayDataset(images, labels), batch_size=args.batch,
-                                shuffle=True, seed=args.seed)
-            histories[name] = fit(model, loader, optim.SGD(model.parameters(), lr=lr),
-                                  args.epochs, test_loader=test_loader, name=name)
-            if watched:
-                conv, norm = batch_statistics(model, probe)
-                print_channel_table("\nThe same after training: BN output mean ≈ β, variance "
-                                    "≈ γ² (the network's choice):", conv, norm, model[1])
-
-    print("\nTraining loss (mean over each epoch) and test accuracy after the last epoch")
-    print(f"  {'run':<20}" + "".join(f"{'epoch ' + str(e + 1):>9}" for e in range(args.epochs))
-          + f"{'test top-1':>12}")
-    for name, history in histories.items():
-        print(f"  {name:<20}" + "".join(f"{s.loss:>9.3f}" for s in history.train)
-              + f"{100 * history.test[-1].top1:>11.1f}%")
-    line_plot({name: (list(range(1, len(h.batch_losses) + 1)), h.batch_losses)
-               for name, h in histories.items()}, args.out / "loss.png",
-              title="training loss with and without BatchNorm (same SGD learning rate)",
-              xlabel="iteration", ylabel="cross-entropy (per batch)", logy=True, markers=False)
+    print(f"\nTraining loss (mean over each epoch, seed {seeds[0]}) and test top-1 after the "
+          f"last epoch over {len(seeds)} seed(s): mean ± std (min–max)")
+    print(f"  {'run':<30}" + "".join(f"{'epoch ' + str(e + 1):>9}" for e in range(args.epochs))
+          + f"{'test top-1 (%)':>26}")
+    for name, runs in histories.items():
+        print(f"  {name:<30}" + "".join(f"{s.loss:>9.3f}" for s in runs[0].train)
+              + f"{format_spread([h.test[-1].top1 for h in runs]):>26}")
+    line_plot({name: (list(range(1, len(runs[0].batch_losses) + 1)), runs[0].batch_losses)
+               for name, runs in histories.items()}, args.out / "loss.png",
+              title="training loss, same SGD learning rate (seed "
+                    f"{seeds[0]})", xlabel="iteration", ylabel="cross-entropy (per batch)",
+              logy=True, markers=False)
     print(f"\nplot in {args.out}")
     return 0
 

@@ -12,8 +12,9 @@ This draws the graph behind the loss of two small nets with ``minigrad.graph``: 
 two-layer MLP and a conv-BatchNorm-ReLU-pool CNN. Boxes are Functions (op and output
 shape), blue ellipses the parameters (leaves that require grad), white ones constants
 (the data and the loss's scale, which need no gradient). It writes NAME.dot (Graphviz
-text) and, when Graphviz's ``dot`` program is installed, NAME.png; it prints the node
-counts, and shows that ``backward()`` frees the graph.
+text) and NAME.png — drawn by Graphviz's ``dot`` program when it is installed, otherwise
+laid out by ``minigrad.graph.layered_positions`` and drawn with matplotlib; it prints the
+node counts, and shows that ``backward()`` frees the graph.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ import layers as nn
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.graph import CONSTANT, FUNCTION, PARAMETER, render, to_dot, trace
-from minigrad.training.cli import add_lesson_options
+from minigrad.plot import draw_graph
+from minigrad.training.cli import add_lesson_options, parse_lesson_args
 
 
 def small_nets() -> dict[str, tuple[nn.Module, tuple[int, ...]]]:
@@ -47,8 +49,7 @@ def loss_of(model: nn.Module, input_shape: tuple[int, ...], seed: int) -> mg.Ten
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_lesson_options(parser, "computational_graph", quick_help="the same (it takes a second)")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parse_lesson_args(parser, argv)
     mg.manual_seed(args.seed)
 
     print(f"{'net':<5} {'Functions':>10} {'parameters':>11} {'constants':>10} {'edges':>6}   "
@@ -61,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<5} {graph.count(FUNCTION):>10} {graph.count(PARAMETER):>11} "
               f"{graph.count(CONSTANT):>10} {len(graph.edges):>6}   {ops}")
         drawn = render(to_dot(loss, params), args.out / f"{name}.png")
-        written = f"{name}.dot" + (f" and {name}.png" if drawn else
-                                   " (no PNG: install Graphviz for the `dot` program)")
+        if not drawn:  # no Graphviz: the same graph laid out by minigrad, drawn by matplotlib
+            draw_graph(graph, args.out / f"{name}.png", title=f"{name}: the graph of its loss")
+        written = f"{name}.dot and {name}.png" + ("" if drawn else
+                                                  " (matplotlib layout: no Graphviz `dot`)")
         print(f"      wrote {written}; {len(params)} parameter tensors in the model")
         loss.backward()
         try:

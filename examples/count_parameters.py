@@ -1,6 +1,6 @@
 """Lesson: where the parameters (and the multiply-adds) of a CNN are.
 
-    python examples/count_parameters.py [--variant paper_ungrouped] [--quick]
+    python examples/count_parameters.py [--variant paper_ungrouped] [--quick] [--out DIR] [--seed N]
 
 1. A fully connected layer on a whole image: a 285×350 picture into 1,000 hidden
    units already needs ~100 million weights.
@@ -22,6 +22,7 @@ from layers import models
 from layers.linear import Linear
 from layers.module import Module
 from layers.summary import LayerRow, Summary, summary
+from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
 
 BYTES_PER_FLOAT32 = 4
 SECONDS_PER_PARAMETER = 4  # reading a list of the weights aloud, one every 4 seconds
@@ -147,9 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", default="paper_ungrouped",
                         choices=list(ALEXNET_INPUT_SIDES),
                         help="AlexNet variant of the per-layer table")
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the RGB fully connected layer and VGG16 (seconds, not tens)")
-    args = parser.parse_args(argv)
+    add_lesson_options(parser, "count_parameters",
+                       quick_help="skip the RGB fully connected layer and VGG16")
+    args = parse_lesson_args(parser, argv)
+    with tee_output(args.out / "output.txt"):
+        print_counts_tables(args)
+    return 0
+
+
+def print_counts_tables(args: argparse.Namespace) -> None:
+    """Every table of the lesson (the counts need no random numbers: --seed is unused)."""
 
     print_opener(args.quick)
     alexnets = {variant: summary(models.alexnet(variant=variant), (3, side, side))
@@ -158,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     print_alexnet_variants(alexnets)
     vgg = print_totals(args.quick)
     print_mobilenet_tables(vgg, alexnets["paper"])
-    return 0
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from minigrad.data.fashion_subsets import fashion_mnist_arrays
 from minigrad.tensor import Tensor
 from minigrad.training.fit import History, fit_one_cycle
 
-from minigrad.plot import pyplot  # noqa: E402
+from minigrad.plot import pyplot, save  # noqa: E402
 from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
@@ -142,8 +142,7 @@ def plot_training_loss(histories: dict[tuple[bool, int], History], window: int,
         ax.legend()
     axes[0].set_ylabel(f"training loss (mean of {window} batches)")
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save(fig, path)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -1,6 +1,6 @@
 """Lesson: a depthwise separable convolution against the standard one it replaces.
 
-    python examples/depthwise_separable.py [--channels 512] [--size 14] [--quick]
+    python examples/depthwise_separable.py [--channels 512] [--size 14] [--quick] [--out DIR] [--seed N]
 
 One 3×3 layer with C -> C channels on a 14×14 map (MobileNet's 512-channel stage):
 
@@ -26,6 +26,7 @@ from layers.container import Sequential
 from layers.conv import Conv2d
 from layers.module import Module
 from layers.summary import Summary, summary
+from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
 
 KERNEL = 3
 
@@ -66,13 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=14, help="height = width of the input map")
     parser.add_argument("--batch", type=int, default=8, help="batch size of the timing")
     parser.add_argument("--repeats", type=int, default=20, help="timed forward passes")
-    parser.add_argument("--quick", action="store_true", help="batch 2, 3 repeats")
-    args = parser.parse_args(argv)
+    add_lesson_options(parser, "depthwise_separable", quick_help="batch 2, 3 timed repeats")
+    args = parse_lesson_args(parser, argv)
+    with tee_output(args.out / "output.txt"):
+        return compare_layers(args)
+
+
+def compare_layers(args: argparse.Namespace) -> int:
+    """Counts and timing of a standard vs a depthwise separable layer."""
     if args.quick:
         args.batch, args.repeats = 2, 3
     channels, size = args.channels, args.size
 
-    mg.manual_seed(0)
+    mg.manual_seed(args.seed)
     layers = {"standard": standard_conv(channels),
               "separable": depthwise_separable_conv(channels)}
     reports = {name: summary(layer, (channels, size, size)) for name, layer in layers.items()}

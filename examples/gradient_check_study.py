@@ -33,7 +33,7 @@ import numpy as np
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.autograd import Function
-from minigrad.plot import line_plot, pyplot
+from minigrad.plot import line_plot, pyplot, save
 from minigrad.training.cli import add_lesson_options
 
 XS = np.linspace(0.05, 1.0, 96)  # part 1 differentiates f(x) = tanh(x)·eˣ at these points
@@ -94,10 +94,9 @@ def plot_eps_study(epsilons: np.ndarray, errors: dict[str, np.ndarray], path: Pa
     ax.set(xlabel="ε", ylabel="median |finite difference − f'(x)|",
            title="finite-difference error of f(x) = tanh(x)·eˣ (★ optimum)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path)
 
 
 def print_eps_table(epsilons: np.ndarray, errors: dict[str, np.ndarray]) -> None:

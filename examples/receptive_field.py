@@ -1,6 +1,6 @@
 """Lesson: how the receptive field grows through a CNN, and why VGG stacks 3×3 convs.
 
-    python examples/receptive_field.py [--quick]
+    python examples/receptive_field.py [--quick] [--out DIR] [--seed N]
 
 The receptive field (RF) of a unit is the patch of input pixels it can see. Through a
 layer with kernel k, stride s and padding p (Araujo, Norris & Sim 2019, Distill):
@@ -29,6 +29,7 @@ from layers.conv import Conv2d
 from layers.models import vgg
 from layers.module import Module
 from layers.summary import LayerRow, Summary, summary
+from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
 
 ALEXNET_NAMES = ["conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool5"]
 
@@ -103,8 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=64,
                         help="channels of the stacking comparison")
-    parser.add_argument("--quick", action="store_true", help="8 channels in part 2")
-    args = parser.parse_args(argv)
+    add_lesson_options(parser, "receptive_field", quick_help="8 channels in part 2")
+    args = parse_lesson_args(parser, argv)
+    with tee_output(args.out / "output.txt"):
+        return print_receptive_fields(args)
+
+
+def print_receptive_fields(args: argparse.Namespace) -> int:
+    """The receptive-field tables of AlexNet and VGG16, and the stacking comparison."""
     channels = 8 if args.quick else args.channels
 
     alexnet = summary(models.alexnet(variant="paper"), (3, 227, 227))

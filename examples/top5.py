@@ -31,7 +31,7 @@ from minigrad.data.fashion_subsets import (FASHION_MNIST_CLASSES, denormalize_im
 from minigrad.metrics import accuracy
 from minigrad.training.fit import fit_one_cycle
 
-from minigrad.plot import pyplot  # noqa: E402
+from minigrad.plot import pyplot, save  # noqa: E402
 from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
@@ -67,21 +67,20 @@ def draw_guesses(images: np.ndarray, probabilities: np.ndarray, labels: np.ndarr
         image_ax, bar_ax = axes[i // columns, 2 * (i % columns)], axes[i // columns,
                                                                        2 * (i % columns) + 1]
         image_ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-        image_ax.set_title(f"true: {classes[label]}", fontsize=7, color="red")
+        image_ax.set_title(f"true: {classes[label]}", fontsize=10, color="red")
         top = np.argsort(-probs, kind="stable")[:5]
         bar_ax.axis("on")
         bar_ax.barh(range(5), probs[top], color=["red" if c == label else "tab:blue"
                                                  for c in top])
-        bar_ax.set_yticks(range(5), [classes[c] for c in top], fontsize=6)
+        bar_ax.set_yticks(range(5), [classes[c] for c in top], fontsize=10)
         bar_ax.invert_yaxis()                       # the top guess first
         bar_ax.set_xlim(0, 1)
         bar_ax.tick_params(axis="x", labelsize=5)
         for spine in ("top", "right"):
             bar_ax.spines[spine].set_visible(False)
-    fig.suptitle("Top-5 correct, top-1 wrong: the five guesses (true class in red)", fontsize=9)
+    fig.suptitle("Top-5 correct, top-1 wrong: the five guesses (true class in red)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path)
 
 
 def get_model(args: argparse.Namespace) -> Module:

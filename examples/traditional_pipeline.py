@@ -38,7 +38,7 @@ from minigrad.data.fashion_subsets import fashion_mnist_arrays, normalize_images
 from minigrad.training import evaluate
 from minigrad.training.fit import fit, fit_one_cycle
 
-from minigrad.plot import pyplot  # noqa: E402
+from minigrad.plot import pyplot, save  # noqa: E402
 from minigrad.training.cli import add_lesson_options  # noqa: E402
 
 plt = pyplot()  # draws into files
@@ -285,10 +285,9 @@ def draw_pipeline(images: np.ndarray, codebook: np.ndarray, path: Path) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
     for ax, title in zip(axes[0], ("image", "cell orientation histograms", "visual words")):
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save(fig, path)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

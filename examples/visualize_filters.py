@@ -33,7 +33,7 @@ from minigrad.data import ArrayDataset, DataLoader, datasets
 from minigrad.data import transforms as T
 from minigrad.data.fashion_subsets import (FASHION_MNIST_CLASSES, FASHION_MNIST_MEAN,
                                            FASHION_MNIST_STD, fashion_mnist_arrays)
-from minigrad.plot import image_grid, normalize_for_display, pyplot
+from minigrad.plot import image_grid, normalize_for_display, pyplot, save
 from minigrad.training import evaluate
 from minigrad.training.cli import add_lesson_options
 from minigrad.training.fit import fit_one_cycle
@@ -163,14 +163,13 @@ def draw_top_patches(images: np.ndarray, hits: dict[int, list[Hit]], rf: Recepti
             ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
             ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1,
                                    fill=False, edgecolor="red", linewidth=1.5))
-            ax.set_title(f"{hit.value:.2f}", fontsize=7)
+            ax.set_title(f"{hit.value:.2f}", fontsize=10)
         ax_row[0].text(-0.15, 0.5, f"unit {unit}", transform=ax_row[0].transAxes,
-                       rotation=90, va="center", ha="right", fontsize=8)
+                       rotation=90, va="center", ha="right", fontsize=10)
     fig.suptitle(f"{layer}: each unit's top images\n(box: the {rf.size[0]}×{rf.size[1]}-pixel "
-                 f"receptive field where it fired most)", fontsize=9)
+                 f"receptive field where it fired most)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path)
 
 
 def draw_activations(image: np.ndarray, maps: np.ndarray, layer: str, path: Path) -> None:
@@ -236,8 +235,13 @@ def show_filters(model: Module, first_conv: str, out: Path) -> None:
     """Picture 1: the first conv layer's filters."""
     filters = filter_images(dict(model.named_modules())[first_conv].weight.numpy())
     height, width = filters[0].shape[:2]
-    image_grid([normalize_for_display(f) for f in filters], out / "filters.png", columns=8,
-               normalize=False, title=f"{len(filters)} first-layer filters ({height}×{width})")
+    if filters[0].ndim == 2:  # grey filters: one diverging colour scale shared by all
+        image_grid(filters, out / "filters.png", columns=8, shared_scale=True,
+                   title=f"{len(filters)} first-layer filters ({height}×{width}), shared scale")
+    else:                     # RGB filters: each rescaled into [0, 1] to show its colours
+        image_grid([normalize_for_display(f) for f in filters], out / "filters.png",
+                   columns=8, normalize=False,
+                   title=f"{len(filters)} first-layer filters ({height}×{width})")
 
 
 def show_activations(model: Module, data: ImageSet, layers: list[tuple[str, str]],
@@ -247,28 +251,29 @@ def show_activations(model: Module, data: ImageSet, layers: list[tuple[str, str]
     maps = layer_outputs(model, image, [relu for _, relu in layers])
     for number, (conv, relu) in enumerate(layers, 1):
         draw_activations(data.for_display(image)[0], maps[relu][0],
-                         f"conv layer {number} (module {conv})",
+                         f"conv{number} (model.{conv})",
                          out / f"activations_conv{number}.png")
 
 
 def show_top_patches(model: Module, data: ImageSet, layer: tuple[str, str],
-                     units: list[int] | None, top: int, out: Path) -> dict:
+                     units: list[int] | None, top: int, out: Path, number: int) -> dict:
     """Picture 3: the strongest responses of a few units of ``layer`` (conv, relu) over the
-    test images, with their receptive fields. Returns the numbers for results.json."""
+    test images, with their receptive fields; ``number``: the layer is conv<number>.
+    Returns the numbers for results.json."""
     conv, relu = layer
     activations = layer_outputs(model, data.test_images, [relu])[relu]
     if units is None:  # the channels with the strongest single response
         units = [int(u) for u in np.argsort(-activations.max(axis=(0, 2, 3)))[:4]]
     hits = {unit: strongest_responses(activations, unit, top) for unit in units}
     rf = summary(model, data.test_images.shape[1:])[relu].receptive_field
-    print(f"last conv layer (module {conv}): receptive field {rf.size}, jump {rf.jump}, "
+    print(f"last conv layer, conv{number} (model.{conv}): receptive field {rf.size}, jump {rf.jump}, "
           f"effective padding {rf.padding}")
     for unit, unit_hits in hits.items():
         labels = ", ".join(data.classes[data.test_labels[h.image]] for h in unit_hits)
         values = ", ".join(f"{h.value:.2f}" for h in unit_hits[:4])
         print(f"  unit {unit:>3}: top activations {values}, ...; images: {labels}")
     draw_top_patches(data.for_display(data.test_images), hits, rf,
-                     f"conv layer (module {conv})", out / "top_patches.png")
+                     f"conv{number} (model.{conv})", out / "top_patches.png")
     return {"last_conv": conv, "receptive_field_size": rf.size, "jump": rf.jump,
             "effective_padding": rf.padding,
             "top_activations": {u: [h.value for h in unit_hits] for u, unit_hits in hits.items()}}
@@ -286,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     layers = conv_activations(model)
     show_filters(model, layers[0][0], args.out)
     show_activations(model, data, layers, args.image, args.out)
-    results = show_top_patches(model, data, layers[-1], args.units, args.top, args.out)
+    results = show_top_patches(model, data, layers[-1], args.units, args.top, args.out,
+                               number=len(layers))
     (args.out / "results.json").write_text(json.dumps({"test_top1": test_top1, **results},
                                                       indent=2))
     print(f"wrote filters.png, activations_conv1..{len(layers)}.png, top_patches.png and "

@@ -22,9 +22,10 @@ How the CPU path is made fast (all three passes):
 
 import numpy as np
 
-from ._arrays import Array, is_cupy_array
+from ._arrays import Array, array_module
 from .geometry import Pair, output_hw, tap_window
 from .gpu import depthwise as gpu
+from .gpu.common import runs_custom_kernel
 
 _CHUNK_BYTES = 1 << 20
 
@@ -44,20 +45,23 @@ def _batch_chunks(n: int, bytes_per_sample: int) -> tuple[int, list[slice]]:
     return step, [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-def _channels_last_taps(weight: np.ndarray, channels: int, out_w: int) -> np.ndarray:
+def _channels_last_taps(weight: Array, channels: int, out_w: int) -> Array:
     """Weights as (kH, kW, m, W_out, C): ``[i, j, k, :, c] = weight[c*m + k, 0, i, j]``,
     repeated along W_out so a tap multiplies a whole contiguous (W_out, C) window row."""
     k_h, k_w = weight.shape[2:]
     per_tap = weight.reshape(channels, -1, k_h, k_w).transpose(2, 3, 1, 0)  # (kH, kW, m, C)
-    repeated = np.broadcast_to(per_tap[:, :, :, None], (*per_tap.shape[:3], out_w, channels))
-    return np.ascontiguousarray(repeated)
+    xp = array_module(weight)
+    repeated = xp.broadcast_to(per_tap[:, :, :, None], (*per_tap.shape[:3], out_w, channels))
+    return xp.ascontiguousarray(repeated)
 
 
 def _padded_channels_last(step: int, input_hw: tuple[int, ...], padding: Pair, channels: int,
-                          dtype: np.dtype) -> tuple[np.ndarray, tuple[slice, slice]]:
-    """A zeroed (step, H + 2 pH, W + 2 pW, C) buffer and the slices of its interior (H, W)."""
+                          like: Array) -> tuple[Array, tuple[slice, slice]]:
+    """A zeroed (step, H + 2 pH, W + 2 pW, C) buffer (dtype and device of ``like``) and the
+    slices of its interior (H, W)."""
     (h, w), (p_h, p_w) = input_hw, padding
-    buffer = np.zeros((step, h + 2 * p_h, w + 2 * p_w, channels), dtype=dtype)
+    buffer = array_module(like).zeros((step, h + 2 * p_h, w + 2 * p_w, channels),
+                                      dtype=like.dtype)
     return buffer, (slice(p_h, p_h + h), slice(p_w, p_w + w))
 
 
@@ -76,15 +80,16 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
     kernel_size = weight.shape[2:]
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
     m = _multiplier(x.shape[1], weight.shape)
-    if is_cupy_array(x):
+    if runs_custom_kernel(x):
         return gpu.depthwise_conv2d_forward(x, weight, stride, padding, dilation, out_hw)
+    xp = array_module(x)
     n, c = x.shape[:2]
     taps = _channels_last_taps(weight, c, out_hw[1])
-    y = np.empty((n, c, m, *out_hw), dtype=x.dtype)
+    y = xp.empty((n, c, m, *out_hw), dtype=x.dtype)
     step, chunks = _batch_chunks(n, y[0].nbytes)
-    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, x.dtype)
-    y_buffer = np.empty((m, step, *out_hw, c), dtype=x.dtype)  # channels-last running sums
-    product = np.empty((step, *out_hw, c), dtype=x.dtype)
+    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
+    y_buffer = xp.empty((m, step, *out_hw, c), dtype=x.dtype)  # channels-last running sums
+    product = xp.empty((step, *out_hw, c), dtype=x.dtype)
     for batch in chunks:
         size = batch.stop - batch.start
         x_chunk, y_chunk, scaled = x_buffer[:size], y_buffer[:, :size], product[:size]
@@ -94,7 +99,7 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
             for k in range(m):
                 # y[n, c*m + k] += weight[c*m + k, 0, i, j] * window of x[n, c] at tap (i, j)
                 target = y_chunk[k] if tap == 0 else scaled
-                np.multiply(x_chunk[:, rows, cols], taps[i, j, k], out=target)
+                xp.multiply(x_chunk[:, rows, cols], taps[i, j, k], out=target)
                 if tap > 0:
                     y_chunk[k] += scaled
         y[batch] = y_chunk.transpose(1, 4, 0, 2, 3)  # (m, n, H_out, W_out, C) -> (n, C, m, ...)
@@ -121,17 +126,18 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
     kernel_size = weight.shape[2:]
     out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
     m = _multiplier(x_shape[1], weight.shape)
-    if is_cupy_array(gy):
+    if runs_custom_kernel(gy):
         return gpu.depthwise_conv2d_backward_input(gy, weight, x_shape, stride, padding, dilation,
                                                    out_hw)
+    xp = array_module(gy)
     n, c = x_shape[:2]
     taps = _channels_last_taps(weight, c, out_hw[1])
     gy_by_multiplier = gy.reshape(n, c, m, *out_hw)
-    gx = np.empty(x_shape, dtype=gy.dtype)
+    gx = xp.empty(x_shape, dtype=gy.dtype)
     step, chunks = _batch_chunks(n, gy[0].nbytes)
-    gx_buffer, interior = _padded_channels_last(step, x_shape[2:], padding, c, gy.dtype)
-    gy_buffer = np.empty((m, step, *out_hw, c), dtype=gy.dtype)
-    product = np.empty((step, *out_hw, c), dtype=gy.dtype)
+    gx_buffer, interior = _padded_channels_last(step, x_shape[2:], padding, c, like=gy)
+    gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
+    product = xp.empty((step, *out_hw, c), dtype=gy.dtype)
     for batch in chunks:
         size = batch.stop - batch.start
         gx_chunk, gy_chunk, scaled = gx_buffer[:size], gy_buffer[:, :size], product[:size]
@@ -142,7 +148,7 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
             rows, cols = tap_window(i, j, out_hw, stride, dilation)
             for k in range(m):
                 # window of gx[n, c] at tap (i, j) += weight[c*m + k, 0, i, j] * gy[n, c*m + k]
-                np.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
+                xp.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
                 gx_chunk[:, rows, cols] += scaled
         gx[batch] = gx_chunk[:, interior[0], interior[1]].transpose(0, 3, 1, 2)
     return gx
@@ -169,15 +175,16 @@ def depthwise_conv2d_backward_weight(gy: Array, x: Array, weight_shape: tuple[in
     kernel_size = weight_shape[2:]
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
     m = _multiplier(x.shape[1], weight_shape)
-    if is_cupy_array(gy):
+    if runs_custom_kernel(gy):
         return gpu.depthwise_conv2d_backward_weight(gy, x, weight_shape, stride, padding, dilation,
                                                     out_hw)
+    xp = array_module(gy)
     n, c = x.shape[:2]
     gy_by_multiplier = gy.reshape(n, c, m, *out_hw)
-    gw = np.zeros((*kernel_size, m, c), dtype=gy.dtype)  # channels-last, as the buffers
+    gw = xp.zeros((*kernel_size, m, c), dtype=gy.dtype)  # channels-last, as the buffers
     step, chunks = _batch_chunks(n, gy[0].nbytes)
-    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, x.dtype)
-    gy_buffer = np.empty((m, step, *out_hw, c), dtype=gy.dtype)
+    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
+    gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
     for batch in chunks:
         size = batch.stop - batch.start
         x_chunk, gy_chunk = x_buffer[:size], gy_buffer[:, :size]
@@ -187,5 +194,5 @@ def depthwise_conv2d_backward_weight(gy: Array, x: Array, weight_shape: tuple[in
             rows, cols = tap_window(i, j, out_hw, stride, dilation)
             for k in range(m):
                 # gw[c*m + k, 0, i, j] += sum over (n, oh, ow) of gy * window, for every c at once
-                gw[i, j, k] += np.einsum("nhwc,nhwc->c", gy_chunk[k], x_chunk[:, rows, cols])
-    return np.ascontiguousarray(gw.transpose(3, 2, 0, 1)).reshape(weight_shape)
+                gw[i, j, k] += xp.einsum("nhwc,nhwc->c", gy_chunk[k], x_chunk[:, rows, cols])
+    return xp.ascontiguousarray(gw.transpose(3, 2, 0, 1)).reshape(weight_shape)

@@ -67,14 +67,15 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 
 def output_hw(input_hw: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair,
-              dilation: Pair = NO_DILATION) -> Pair:
-    """(H_out, W_out) for an input of spatial size ``input_hw`` = (H, W).
+              dilation: Pair = NO_DILATION, ceil_mode: bool = False) -> Pair:
+    """(H_out, W_out) for an input of spatial size ``input_hw`` = (H, W); ``ceil_mode`` as in
+    :func:`conv_output_size`.
 
     The window must fit (an output size >= 1): callers check their arguments first, this
     only asserts it.
     """
     assert len(input_hw) == 2, f"expected a spatial size (H, W), got {tuple(input_hw)}"
-    out_h, out_w = (conv_output_size(*axis)
+    out_h, out_w = (conv_output_size(*axis, ceil_mode=ceil_mode)
                     for axis in zip(input_hw, kernel_size, stride, padding, dilation))
     assert out_h >= 1 and out_w >= 1, (
         f"window does not fit: input {tuple(input_hw)}, kernel {kernel_size}, stride {stride}, "

@@ -12,9 +12,10 @@ from, so pixels shared by overlapping windows receive the sum of their contribut
 
 import numpy as np
 
-from ._arrays import Array, is_cupy_array
-from .geometry import Pair, crop_hw, output_hw, pad_hw, padded_zeros, tap_window
+from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
+from .geometry import Pair, output_hw, tap_window
 from .gpu import im2col as gpu
+from .gpu.common import runs_custom_kernel
 
 
 def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
@@ -41,13 +42,13 @@ def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: P
      [7. 8.]]
     """
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
-    if is_cupy_array(x):
+    if runs_custom_kernel(x):
         return gpu.im2col(x, kernel_size, stride, padding, dilation, out_hw)
     n, c = x.shape[:2]
     # A (C, N, Hp, Wp) view: each tap's slice then has the (C, N, H_out, W_out) shape of its
     # block col[:, i, j].
     x_padded = pad_hw(x, padding, 0).transpose(1, 0, 2, 3)
-    col = np.empty((c, *kernel_size, n, *out_hw), dtype=x.dtype)
+    col = array_module(x).empty((c, *kernel_size, n, *out_hw), dtype=x.dtype)
     for i, j in np.ndindex(*kernel_size):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)
         col[:, i, j] = x_padded[:, :, rows, cols]
@@ -69,9 +70,9 @@ def col2im(col: Array, x_shape: tuple[int, int, int, int], kernel_size: Pair, st
         padding are dropped.
     """
     out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
-    if is_cupy_array(col):
+    if runs_custom_kernel(col):
         return gpu.col2im(col, x_shape, kernel_size, stride, padding, dilation, out_hw)
-    x_padded = padded_zeros(x_shape, padding, col.dtype)
+    x_padded = padded_zeros(x_shape, padding, like=col)
     x_by_channel = x_padded.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view, written through
     for i, j in np.ndindex(*kernel_size):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)

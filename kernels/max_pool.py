@@ -15,9 +15,10 @@ Conventions (the same on CPU and GPU):
 
 import numpy as np
 
-from ._arrays import Array, is_cupy_array
-from .geometry import Pair, crop_hw, output_hw, pad_hw, padded_zeros, tap_window
+from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
+from .geometry import Pair, output_hw, tap_window
 from .gpu import max_pool as gpu
+from .gpu.common import runs_custom_kernel
 
 
 def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
@@ -33,8 +34,9 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
         argmax: int32, same shape: tap ``i * kW + j`` of the first maximum of each window.
     """
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
-    if is_cupy_array(x):
+    if runs_custom_kernel(x):
         return gpu.max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw)
+    xp = array_module(x)
     x_padded = pad_hw(x, padding, -np.inf)
     windows = []  # one strided view per tap, in tap order
     for i, j in np.ndindex(*kernel_size):
@@ -43,22 +45,23 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     # Pass 1, the values: a running maximum over the taps (np.maximum propagates NaN).
     y = windows[0].copy()
     for window in windows[1:]:
-        np.maximum(y, window, out=y)
+        xp.maximum(y, window, out=y)
     # Pass 2, the first tap holding the maximum (or the first NaN): walk the taps backwards,
     # so the smallest matching tap is written last. Without NaNs (np.maximum would have
     # propagated one into y) a plain equality test suffices, and np.where is the fastest
-    # way to apply it.
-    if not np.isnan(y).any():
+    # way to apply it. (That shortcut is for the CPU only: on a device, asking whether there
+    # is a NaN would copy the answer to the host and wait for the GPU.)
+    if xp is np and not np.isnan(y).any():
         argmax = np.zeros(y.shape, dtype=np.int32)
         for tap in reversed(range(len(windows))):
             argmax = np.where(windows[tap] == y, np.int32(tap), argmax)
         return y, argmax
-    argmax = np.empty(y.shape, dtype=np.int32)
-    hit = np.empty(y.shape, dtype=bool)
+    argmax = xp.empty(y.shape, dtype=np.int32)
+    hit = xp.empty(y.shape, dtype=bool)
     for tap in reversed(range(len(windows))):
-        np.equal(windows[tap], y, out=hit)
-        hit |= np.isnan(windows[tap])
-        np.copyto(argmax, tap, where=hit)
+        xp.equal(windows[tap], y, out=hit)
+        hit |= xp.isnan(windows[tap])
+        xp.copyto(argmax, np.int32(tap), where=hit)
     return y, argmax
 
 
@@ -77,13 +80,14 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
         overlapping windows (stride < kernel) receives the sum of their gradients.
     """
     out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
-    if is_cupy_array(gy):
+    if runs_custom_kernel(gy):
         return gpu.max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding,
                                        dilation, out_hw)
-    gx_padded = padded_zeros(x_shape, padding, gy.dtype)
+    xp = array_module(gy)
+    gx_padded = padded_zeros(x_shape, padding, like=gy)
     for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        gx_padded[:, :, rows, cols] += np.where(argmax == tap, gy, 0)
+        gx_padded[:, :, rows, cols] += xp.where(argmax == tap, gy, 0)
     return crop_hw(gx_padded, padding)
 
 
@@ -107,11 +111,12 @@ def max_pool2d_select(x: Array, argmax: Array, kernel_size: Pair, stride: Pair, 
         in a window lying wholly in the padding) the entry is 0, as linearity requires.
     """
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
-    if is_cupy_array(x):
+    if runs_custom_kernel(x):
         return gpu.max_pool2d_select(x, argmax, kernel_size, stride, padding, dilation, out_hw)
+    xp = array_module(x)
     x_padded = pad_hw(x, padding, 0)
-    y = np.zeros(argmax.shape, dtype=x.dtype)
+    y = xp.zeros(argmax.shape, dtype=x.dtype)
     for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
         rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        np.copyto(y, x_padded[:, :, rows, cols], where=argmax == tap)
+        xp.copyto(y, x_padded[:, :, rows, cols], where=argmax == tap)
     return y

@@ -60,21 +60,24 @@ class MaxPool2d(_Pool2d):
 
 
 class AvgPool2d(_Pool2d):
-    """The mean of each kernel_size window; ``count_include_pad`` says whether padded
-    zeros count in the divisor. Shapes: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    """The mean of each kernel_size window. Shapes: (N, C, H, W) -> (N, C, H_out, W_out).
+
+    ``ceil_mode`` rounds the output size up; ``count_include_pad`` says whether padded zeros
+    count in the divisor; ``divisor_override`` (a nonzero int) replaces the divisor. Same
+    rules as ``F.avg_pool2d``.
+    """
 
     def __init__(self, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0,
-                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
-        if ceil_mode:
-            raise NotImplementedError("AvgPool2d: ceil_mode=True is not supported (the output "
-                                      "size rounds down)")
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
         check_input_shape(self, x, (4,))
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
-                            self.count_include_pad)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

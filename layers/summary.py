@@ -1,7 +1,7 @@
 """``summary(model, input_shape)``: what each layer outputs, owns and costs, and what it sees.
 
-One forward pass of a batch of 1 (in eval mode, without autograd) with a forward hook
-on every leaf module records, per call:
+One forward pass of zeros (a batch of 1, or the batch shape given; in eval mode, without
+autograd) with a forward hook on every leaf module records, per call:
 
 * the output shape (without the batch axis);
 * the module's own parameters;
@@ -35,6 +35,7 @@ from typing import Callable
 
 from kernels.geometry import Pair, dilated_span, pair
 import minigrad as mg
+from minigrad.functional.conv import conv_padding
 from minigrad.tensor import Tensor
 
 from .conv import Conv2d, ConvTranspose2d
@@ -135,12 +136,14 @@ class Summary:
 
 
 def summary(model: Module, input_shape: tuple[int, ...], device: str = "cpu") -> Summary:
-    """Run ``model`` once on zeros of shape ``(1, *input_shape)`` and describe every leaf
-    module call (see the module docstring).
+    """Run ``model`` once on zeros and describe every leaf module call (see the module
+    docstring).
 
-    input_shape: one image, e.g. ``(3, 224, 224)``; device: where the model's parameters
-    are. The model runs in eval mode under ``mg.no_grad()``; every module's training
-    flag is restored afterwards.
+    input_shape: one sample, ``(C, H, W)`` such as ``(3, 224, 224)`` or ``(features,)``, run
+    as a batch of 1; or a whole batch, ``(N, C, H, W)`` or ``(N, features)``, as PyTorch
+    code writes it. Output shapes and MACs are per sample either way. device: where the
+    model's parameters are. The model runs in eval mode under ``mg.no_grad()``; every
+    module's training flag is restored afterwards.
 
     >>> import layers as nn
     >>> model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -167,7 +170,7 @@ def summary(model: Module, input_shape: tuple[int, ...], device: str = "cpu") ->
     Total MACs: 72,128 (0.000 G)
     RF: receptive field in input pixels; ...
     """
-    image = mg.zeros(1, *input_shape, device=device)
+    image = mg.zeros(*_batch_shape(input_shape), device=device)
     report = Summary(input_shape=tuple(input_shape))
     fields = _FieldTracker(image)
     names = {id(module): name for name, module in model.named_modules()}
@@ -189,6 +192,17 @@ def summary(model: Module, input_shape: tuple[int, ...], device: str = "cpu") ->
     report.total_params = sum(p.numel() for p in params)
     report.trainable_params = sum(p.numel() for p in params if p.requires_grad)
     return report
+
+
+def _batch_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of the batch to run: ``input_shape`` with a batch axis of 1 put in front of a
+    single sample (rank 1 or 3), as given for a batch (rank 2 or 4)."""
+    shape = tuple(input_shape)
+    if len(shape) not in (1, 2, 3, 4) or min(shape) < 1:
+        raise ValueError(f"summary: input_shape must be one sample, (C, H, W) or (features,), "
+                         f"or a batch, (N, C, H, W) or (N, features), of positive sizes; got "
+                         f"{shape} ({len(shape)} dimensions)")
+    return (1, *shape) if len(shape) in (1, 3) else shape
 
 
 # ---- per-layer arithmetic ----------------------------------------------------------------------
@@ -230,7 +244,11 @@ def _output_field(module: Module, field_in: ReceptiveField | None, x: Tensor,
     """The receptive field of ``module``'s output given its input's."""
     if field_in is None or isinstance(module, (Linear, Flatten)):
         return None
-    if isinstance(module, (Conv2d, MaxPool2d)):
+    if isinstance(module, Conv2d):  # padding may be "same": its top/left part shifts the field
+        top_left, _ = conv_padding(module.padding, module.kernel_size, module.stride,
+                                   module.dilation)
+        return field_in.through(module.kernel_size, module.stride, top_left, module.dilation)
+    if isinstance(module, MaxPool2d):
         return field_in.through(pair(module.kernel_size), pair(module.stride),
                                 pair(module.padding), pair(module.dilation))
     if isinstance(module, AvgPool2d):

@@ -21,10 +21,13 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .ops.arithmetic import add, div, matmul, mul, neg, pow, sub
 from .ops.compare import eq, ge, gt, le, lt, ne
-from .ops.elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
-from .ops.reduction import argmax, argmin, max, mean, min, sum, var
-from .ops.shape import (broadcast_to, cat, concatenate, expand, flatten, pad, permute, reshape,
-                        squeeze, stack, transpose, unsqueeze)
+from .ops.elementwise import (abs, clamp, clip, exp, log, maximum, minimum, round, sqrt,
+                              where)
+from .ops.reduction import (amax, amin, argmax, argmin, cumsum, max, mean, min, prod, std, sum,
+                            var)
+from .ops.shape import (broadcast_to, cat, concatenate, expand, flatten, flip, gather, pad,
+                        permute, reshape, squeeze, stack, transpose, unsqueeze)
+from .ops.sorting import argsort, sort, topk
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor

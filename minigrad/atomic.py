@@ -3,14 +3,71 @@
 The content goes to a temporary file in the destination's folder (so the final rename
 stays on one file system), is flushed to disk with ``fsync``, and is then renamed over the
 destination with ``os.replace``, which is atomic on POSIX and Windows.
+
+The temporary file is ``.<name>.<host>-<pid>.<random>.part``. It is created with mode
+``0o666`` minus the umask, as ``open`` would create the file itself. A process killed
+mid-write (``kill -9``, power loss) leaves its ``.part`` file behind; the next
+``atomic_write`` of the same destination on the same host deletes the ones whose writer
+is no longer running.
 """
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
+import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+PART_SUFFIX = ".part"
+
+
+def host_tag() -> str:
+    """A short, file-name-safe tag of this machine's host name (8 hex digits)."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def pid_is_running(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (POSIX and Windows)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # exists but belongs to someone else (or Windows quirks)
+        return True
+    return True
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Delete the leftover temporary files of ``path`` written on this host by processes
+    that are gone; returns what was deleted."""
+    prefix = f".{path.name}.{host_tag()}-"
+    removed = []
+    for part in path.parent.glob(f".{path.name}.*{PART_SUFFIX}"):
+        if not part.name.startswith(prefix):
+            continue
+        pid_text = part.name[len(prefix):].split(".", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() \
+                and not pid_is_running(int(pid_text)):
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
+def _create_temporary(path: Path) -> Path:
+    """A new, empty temporary file next to ``path`` (mode 0o666 minus the umask)."""
+    while True:
+        temp = path.with_name(f".{path.name}.{host_tag()}-{os.getpid()}."
+                              f"{secrets.token_hex(4)}{PART_SUFFIX}")
+        try:
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # a random-name collision: try another name
+            continue
+        os.close(descriptor)
+        return temp
 
 
 @contextmanager
@@ -25,10 +82,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part")
-    os.close(descriptor)
-    temp = Path(temp_name)
+    remove_stale_parts(path)
+    temp = _create_temporary(path)
     try:
         yield temp
         _fsync(temp)

@@ -42,7 +42,7 @@ from .backend import Array
 from .grad_mode import GradMode, enable_grad, is_grad_enabled, no_grad
 
 __all__ = ["Function", "Tensor", "as_tensor_like", "as_tensors", "enable_grad", "grad",
-           "is_grad_enabled", "no_grad", "run_backward"]
+           "is_grad_enabled", "no_grad", "result_dtype", "run_backward"]
 
 _sequence = itertools.count()
 
@@ -55,11 +55,13 @@ class Tensor:
     """An array (``.data``: NumPy on the CPU, CuPy on a GPU) that can record gradients.
 
     Create tensors with :func:`minigrad.tensor` or the factories (``zeros``,
-    ``randn``, ...). This class holds what the engine needs (data, ``grad``,
-    the creator ``grad_fn``, ``backward``); its math — every method and
-    operator, ``x + y`` included — is the table in ``minigrad/tensor.py``. ``requires_grad=True`` marks a leaf whose ``.grad`` the
+    ``randn``, ...). ``requires_grad=True`` marks a leaf whose ``.grad`` the
     backward pass fills in; every op on such a tensor records a graph node
     (``_node``) unless inside ``mg.no_grad()``.
+
+    This class holds what the engine needs (data, ``grad``, the creator
+    ``grad_fn``, ``backward``); its math — every method and operator,
+    ``x + y`` included — is the table in ``minigrad/tensor.py``.
     """
 
     __slots__ = ("_data", "_device", "requires_grad", "grad", "_node", "_index", "_hooks",
@@ -243,8 +245,9 @@ def _host_array(data: object, dtype: DTypeLike) -> np.ndarray:
     array = np.asarray(data)
     if dtype is not None:
         return array.astype(dtype, copy=False)
-    if array.dtype == np.float64 and not isinstance(data, np.ndarray):
-        return array.astype(backend.DEFAULT_FLOAT)  # Python floats -> float32, like PyTorch
+    if array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        return array.astype(backend.DEFAULT_FLOAT)  # Python floats -> float32, like PyTorch;
+    # NumPy arrays and scalars (np.float64(1.0)) keep their dtype, as torch.tensor does
     if array.dtype.kind == "O":
         raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
     return array
@@ -267,7 +270,10 @@ def as_tensor_like(value: Tensor | Array | float, ref: Tensor) -> Tensor:
             dtype = np.dtype(bool)
         else:
             dtype = ref.dtype if ref.dtype.kind in "iu" else np.dtype(np.int64)
-        array = np.asarray(value, dtype=dtype)
+        if dtype.kind in "iu" and not isinstance(value, bool):
+            array = np.asarray(value, dtype=np.int64).astype(dtype)  # wraps, as PyTorch: uint8 - 2
+        else:
+            array = np.asarray(value, dtype=dtype)
     else:
         array = np.asarray(backend.to_numpy(value) if backend.is_cupy_array(value) else value)
     if ref.device != "cpu":
@@ -281,6 +287,39 @@ def as_tensors(values: Sequence[Tensor | Array | float]) -> list[Tensor]:
     if ref is None:
         raise TypeError("expected at least one Tensor")
     return [as_tensor_like(v, ref) for v in values]
+
+
+def _category(dtype: np.dtype) -> int:
+    """PyTorch's promotion categories: 0 bool, 1 integer, 2 floating point."""
+    return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
+
+
+def result_dtype(a: Tensor, b: Tensor) -> np.dtype:
+    """The dtype of a binary op on ``a`` and ``b``, by PyTorch's rules (``torch.result_type``).
+
+    Within one category (bool < integer < floating point) the wider dtype wins
+    (int32 + int64 -> int64, float32 + float64 -> float64). Across categories
+    the higher category's dtype wins outright, so int64 * float32 -> float32
+    (NumPy would give float64). A 0-d tensor (a Python number arrives as one,
+    see :func:`as_tensor_like`) only decides when its category is higher than
+    the other operand's: float32 tensor * float64 0-d tensor -> float32.
+
+    >>> import minigrad as mg
+    >>> result_dtype(mg.tensor([1, 2], dtype="int32"), mg.tensor([0.5]))
+    dtype('float32')
+    >>> result_dtype(mg.tensor([1.0]), mg.tensor(2.0, dtype="float64"))
+    dtype('float32')
+    """
+    da, db = a._data.dtype, b._data.dtype
+    if da == db:
+        return da
+    ca, cb = _category(da), _category(db)
+    if (a._data.ndim == 0) != (b._data.ndim == 0):     # a dimensioned operand meets a 0-d one
+        dims, zero_d = (da, db) if b._data.ndim == 0 else (db, da)
+        return zero_d if _category(zero_d) > _category(dims) else dims
+    if ca != cb:
+        return da if ca > cb else db
+    return np.promote_types(da, db)
 
 
 class Function:

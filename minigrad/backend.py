@@ -3,7 +3,10 @@
 A minigrad tensor lives on exactly one device, decided by the type of its raw
 array: a ``numpy.ndarray`` is on ``"cpu"``, a ``cupy.ndarray`` on ``"cuda:N"``.
 CuPy is imported lazily and is optional: without it (or without a GPU) every
-CPU feature works and :func:`cuda_is_available` is ``False``.
+CPU feature works and :func:`cuda_is_available` is ``False`` (an installed CuPy with no
+visible GPU counts as no CUDA). Tests may stand a CPU module in for CuPy
+(``kernels._arrays.set_device_stand_in``; see tests/support/strict_device.py): it then plays
+the GPU everywhere below.
 """
 from __future__ import annotations
 
@@ -13,13 +16,19 @@ from types import ModuleType
 import numpy as np
 
 from kernels._arrays import Array  # numpy.ndarray or cupy.ndarray
+from kernels._arrays import device_stand_in, is_cupy_array
 
 # Python floats become this dtype, as in PyTorch (torch.get_default_dtype()).
 DEFAULT_FLOAT = np.dtype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
 def _import_cupy() -> ModuleType | None:
+    """CuPy (or the module standing in for it); ``None`` when it is missing or has no GPU."""
+    return device_stand_in() or _import_real_cupy()
+
+
+@functools.lru_cache(maxsize=None)
+def _import_real_cupy() -> ModuleType | None:
     """Import CuPy once; ``None`` when it is missing or has no usable GPU."""
     try:
         import cupy
@@ -45,16 +54,11 @@ def cupy() -> ModuleType:
     return cp
 
 
-def is_cupy_array(array: object) -> bool:
-    """True for a ``cupy.ndarray`` (checked without importing CuPy)."""
-    return type(array).__module__.startswith("cupy")
-
-
 def get_array_module(*arrays: object) -> ModuleType:
-    """``numpy`` or ``cupy``: the module that owns the given arrays (or Tensors)."""
+    """``numpy`` or ``cupy``: the module that owns the given arrays (or Tensors, by their
+    ``.data``)."""
     for a in arrays:
-        a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
-        if is_cupy_array(a):
+        if is_cupy_array(a) or is_cupy_array(getattr(a, "data", None)):
             return cupy()
     return np
 

@@ -3,6 +3,8 @@
     loss = F.cross_entropy(model(x), y)
     dot = to_dot(loss, params=dict(model.named_parameters()))
     render(dot, "graph.png")        # writes graph.dot always, graph.png if `dot` is installed
+    layered_positions(trace(loss))  # {node key: (x, layer)}: a layout without Graphviz
+                                    # (minigrad.plot.draw_graph draws it with matplotlib)
 
 What is drawn comes straight from the engine's records (see :mod:`minigrad.autograd`):
 ``tensor._node`` is the Function that made a tensor, and each Function keeps
@@ -151,3 +153,38 @@ def render(dot_text: str, path: str | os.PathLike) -> bool:
     subprocess.run([program, "-Tpng", "-Gdpi=72", "-o", str(png), str(dot_file)], check=True,
                    capture_output=True)
     return True
+
+
+def layered_positions(graph: Graph) -> dict[str, tuple[float, int]]:
+    """A layered layout of ``graph`` without Graphviz: ``{node key: (x, layer)}``.
+
+    A Function's layer is the length of the longest path reaching it from a node without
+    inputs, so every edge points to a higher layer (the result is last); a leaf or
+    constant sits one layer above the first Function that uses it. Within a layer, nodes
+    sit at x = 0, 1, 2, … in discovery order, centred on 0.
+    """
+    inputs: dict[str, list[str]] = {node.key: [] for node in graph.nodes}
+    for source, target in graph.edges:
+        inputs[target].append(source)
+    layer: dict[str, int] = {}
+    for node in graph.nodes:  # iterative longest-path: resolve a node after its inputs
+        stack = [node.key]
+        while stack:
+            key = stack[-1]
+            pending = [source for source in inputs[key] if source not in layer]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            layer[key] = 1 + max((layer[source] for source in inputs[key]), default=-1)
+    consumers: dict[str, list[str]] = {node.key: [] for node in graph.nodes}
+    for source, target in graph.edges:
+        consumers[source].append(target)
+    for key, sources in inputs.items():
+        if not sources and consumers[key]:
+            layer[key] = min(layer[target] for target in consumers[key]) - 1
+    by_layer: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        by_layer.setdefault(layer[node.key], []).append(node.key)
+    return {key: (i - (len(keys) - 1) / 2, depth)
+            for depth, keys in by_layer.items() for i, key in enumerate(keys)}

@@ -5,7 +5,9 @@ Arrays are NCHW, so an output pixel and the input pixels of its window share one
 plane * H * W. Conventions (ties, NaN, padding) are those of ``kernels/max_pool.py``.
 """
 
-from .._arrays import Array
+import numpy as np
+
+from .._arrays import Array, array_module
 from ..geometry import Pair
 from .common import GEOMETRY_PARAMS, Kernel, geometry_args, launch, unravel
 
@@ -68,10 +70,9 @@ _SELECT = Kernel(
 def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair,
                        out_hw: Pair) -> tuple[Array, Array]:
     """CuPy path of ``kernels.max_pool2d_forward``: x -> y, argmax of shape (N, C, H_out, W_out)."""
-    import cupy
     geometry = geometry_args(x.shape[2:], out_hw, kernel_size, stride, padding, dilation)
     y, argmax = launch(_FORWARD, [x], geometry, (*x.shape[:2], *out_hw),
-                       out_dtypes=(x.dtype, cupy.int32))
+                       out_dtypes=(x.dtype, np.int32))
     return y, argmax
 
 
@@ -79,15 +80,14 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
                         kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair,
                         out_hw: Pair) -> Array:
     """CuPy path of ``kernels.max_pool2d_backward``: gy (N, C, H_out, W_out) -> gx ``x_shape``."""
-    import cupy
     geometry = geometry_args(x_shape[2:], out_hw, kernel_size, stride, padding, dilation)
-    return launch(_BACKWARD, [gy, cupy.asarray(argmax, dtype=cupy.int32)], geometry, x_shape)[0]
+    argmax = array_module(gy).asarray(argmax, dtype=np.int32)
+    return launch(_BACKWARD, [gy, argmax], geometry, x_shape)[0]
 
 
 def max_pool2d_select(x: Array, argmax: Array, kernel_size: Pair, stride: Pair, padding: Pair,
                       dilation: Pair, out_hw: Pair) -> Array:
     """CuPy path of ``kernels.max_pool2d_select``: x (N, C, H, W) -> y like ``argmax``."""
-    import cupy
     geometry = geometry_args(x.shape[2:], out_hw, kernel_size, stride, padding, dilation)
-    return launch(_SELECT, [x, cupy.asarray(argmax, dtype=cupy.int32)], geometry,
-                  argmax.shape)[0]
+    argmax = array_module(x).asarray(argmax, dtype=np.int32)
+    return launch(_SELECT, [x, argmax], geometry, argmax.shape)[0]

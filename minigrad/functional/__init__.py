@@ -8,5 +8,6 @@ from .linear import linear
 from .loss import cross_entropy, mse_loss, nll_loss
 from .conv import conv2d, conv_transpose2d, set_workspace_limit, workspace_limit
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .padding import pad
 from .normalization import batch_norm, group_norm, layer_norm, local_response_norm
 from .simple import conv2d_simple, max_pool2d_simple

@@ -30,6 +30,9 @@ from ..autograd import Function
 from ..backend import Array
 from ..tensor import Tensor
 from ._geometry import check_fits, check_nchw, check_positive
+from .padding import pad
+
+PADDING_STRINGS = ("valid", "same")
 
 _WORKSPACE = {"bytes": 256 * 2**20}
 
@@ -165,6 +168,8 @@ class ConvInputGrad(Function):
         self.x_shape = x_shape
 
     def forward(self, gy: Array, w: Array) -> Array:
+        assert gy.shape[2:] == _out_hw(self.x_shape[2:], w.shape[2:], self.geo), (
+            f"dy {gy.shape} is not the conv2d output size of x {self.x_shape}, weight {w.shape}")
         self.save_inputs(0, 1)
         return _input_grad(gy, w, self.x_shape, self.geo)
 
@@ -196,6 +201,33 @@ class ConvWeightGrad(Function):
 
 
 # ---- public functions ---------------------------------------------------------------------
+def conv_padding(padding: int | Pair | str, kernel_size: Pair, stride: Pair, dilation: Pair,
+                 op: str = "conv2d") -> tuple[Pair, Pair]:
+    """The (top, left) and (bottom, right) zero padding a conv2d ``padding`` argument means.
+
+    An int or pair pads both sides alike. ``"valid"`` is no padding. ``"same"`` (stride 1
+    only) keeps H and W: the dilated kernel needs ``dilation (k - 1)`` extra pixels per axis,
+    split as PyTorch does, the odd one going to the bottom/right.
+
+    >>> conv_padding("same", kernel_size=(3, 4), stride=(1, 1), dilation=(1, 1))
+    ((1, 1), (1, 2))
+    """
+    if not isinstance(padding, str):
+        both = pair(padding, "padding")
+        return both, both
+    if padding not in PADDING_STRINGS:
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                         f"{PADDING_STRINGS} (or an int or a pair of ints)")
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions, "
+                         f"got stride {stride}")
+    total = [dilated_span(kernel_size[i], dilation[i]) - 1 for i in range(2)]
+    before = (total[0] // 2, total[1] // 2)
+    return before, (total[0] - before[0], total[1] - before[1])
+
+
 def _geometry(stride: int | Pair, padding: int | Pair, dilation: int | Pair, groups: int,
               c_in: int, conv_in_channels: int, weight_shape: tuple[int, ...],
               op: str) -> ConvGeometry:
@@ -213,10 +245,16 @@ def _geometry(stride: int | Pair, padding: int | Pair, dilation: int | Pair, gro
 
 def _check_tensors(x: Tensor, weight: Tensor, bias: Tensor | None, weight_layout: str,
                    op: str) -> None:
-    """x must be (N, C, H, W), weight 4-D, and both (and the bias) of one dtype."""
+    """x must be (N, C, H, W), weight 4-D and non-empty, and both (and the bias) of one
+    dtype."""
     check_nchw(x, op)
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D {weight_layout}, got shape {weight.shape}")
+    if 0 in weight.shape[2:]:
+        raise ValueError(f"{op}: the kernel size must be greater than zero, got a weight of "
+                         f"shape {weight.shape} (kernel {weight.shape[2]}x{weight.shape[3]})")
+    if 0 in weight.shape:
+        raise ValueError(f"{op}: the weight must be non-empty, got shape {weight.shape}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
             raise TypeError(f"{op}: the input is {x.dtype} but the {name} is {t.dtype}; "
@@ -233,12 +271,15 @@ def _add_bias(y: Tensor, bias: Tensor | None, channels: int, op: str) -> Tensor:
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Pair = 1,
-           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> Tensor:
+           padding: int | Pair | str = 0, dilation: int | Pair = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution).
 
     x: (N, C_in, H, W); weight: (C_out, C_in/groups, kH, kW); bias: (C_out,).
     Returns (N, C_out, H_out, W_out) with
     H_out = floor((H + 2 pad - dilation (kH - 1) - 1) / stride) + 1.
+    ``padding`` is an int, a pair, ``"valid"`` (0) or ``"same"`` (stride 1; H_out = H and
+    W_out = W, an odd total padding puts the extra row/column at the bottom/right, as
+    PyTorch does: see :func:`conv_padding`).
 
     New to im2col? Read :func:`conv2d_simple` (``functional/simple.py``) first: the same
     convolution without dilation and groups, in a few lines: Y = W · col(X) + b.
@@ -254,9 +295,17 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | 
     (8, 16, 16, 16)
     >>> F.conv2d(mg.zeros(8, 4, 9, 9), mg.zeros(6, 2, 3, 3), dilation=2, groups=2).shape
     (8, 6, 5, 5)
+    >>> F.conv2d(mg.zeros(1, 3, 7, 7), mg.zeros(2, 3, 4, 4), padding="same").shape
+    (1, 2, 7, 7)
     """
     _check_tensors(x, weight, bias, "(C_out, C_in/groups, kH, kW)", "conv2d")
     c_in = x.shape[1]
+    if isinstance(padding, str):
+        before, after = conv_padding(padding, weight.shape[2:], pair(stride, "stride"),
+                                     pair(dilation, "dilation"))
+        if after != before:  # the odd pixel of "same": pad it alone, the rest symmetrically
+            x = pad(x, (0, after[1] - before[1], 0, after[0] - before[0]))
+        padding = before
     geo = _geometry(stride, padding, dilation, groups, c_in, c_in, weight.shape, "conv2d")
     c_out = weight.shape[0]
     if weight.shape[1] * groups != c_in:
@@ -276,6 +325,19 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     x: (N, C_in, H, W); weight: (C_in, C_out/groups, kH, kW); bias: (C_out,).
     H_out = (H - 1) stride - 2 pad + dilation (kH - 1) + output_padding + 1.
+    ``output_padding`` must be smaller than the stride or the dilation (PyTorch's rule).
+
+    It is the adjoint of the conv2d that maps (H_out, W_out) to (H', W'). Without output
+    padding H' = H; an output padding of at least the stride (allowed when dilation >
+    stride) gives that conv2d ``output_padding // stride`` more output rows, which no input
+    feeds: x is extended with that many zero rows (columns) at the bottom (right) first.
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> F.conv_transpose2d(mg.zeros(1, 4, 5, 5), mg.zeros(4, 2, 3, 3), stride=2).shape
+    (1, 2, 11, 11)
+    >>> F.conv_transpose2d(mg.zeros(1, 4, 5, 5), mg.zeros(4, 2, 3, 3), dilation=2,
+    ...                    output_padding=1).shape
+    (1, 2, 10, 10)
     """
     _check_tensors(x, weight, bias, "(C_in, C_out/groups, kH, kW)", "conv_transpose2d")
     c_in = x.shape[1]
@@ -298,6 +360,9 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
         raise ValueError(f"conv_transpose2d: output size {out_hw} is too small for input "
                          f"{x.shape} and weight {weight.shape}")
     x_shape = (x.shape[0], c_out) + out_hw
+    unfed = (extra[0] // geo.stride[0], extra[1] // geo.stride[1])
+    if unfed != (0, 0):
+        x = pad(x, (0, unfed[1], 0, unfed[0]))
     y = ConvInputGrad.apply(x, weight, geo=geo, x_shape=x_shape)
     return _add_bias(y, bias, c_out, "conv_transpose2d")
 

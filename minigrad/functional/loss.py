@@ -1,6 +1,8 @@
 """Loss functions: cross-entropy (softmax + negative log-likelihood), NLL, MSE."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import backend
@@ -29,13 +31,28 @@ def _classes_last(x: Tensor) -> Tensor:
     if x.ndim == 2:
         return x
     axes = (0,) + tuple(range(2, x.ndim)) + (1,)
-    return x.transpose(*axes).reshape(-1, x.shape[1])
+    return x.permute(*axes).reshape(-1, x.shape[1])
+
+
+def _as_target(target: object, scores: Tensor) -> Tensor:
+    """``target`` as a Tensor: a Tensor as it is; an array (NumPy or CuPy), list or int is
+    wrapped on the scores' device, with no detour through the host for a device array."""
+    return target if isinstance(target, Tensor) else Tensor(target, device=scores.device)
+
+
+def _one_sample(loss_fn: Callable[..., Tensor], scores: Tensor, target: Tensor,
+                reduction: str, **options: object) -> Tensor:
+    """PyTorch's unbatched form: scores (C,) and a 0-d target, computed as a batch of one;
+    the loss is 0-d whatever the reduction."""
+    if target.ndim != 0:
+        raise ValueError(f"scores of shape {scores.shape} (one sample) need a 0-d target, got "
+                         f"shape {target.shape}")
+    loss = loss_fn(scores.reshape(1, -1), target.reshape(1), reduction, **options)
+    return loss.reshape(()) if reduction == "none" else loss
 
 
 def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     """Validate integer class indices against scores of shape (N, C, ...)."""
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target), device=scores.device)
     if target.device != scores.device:
         raise RuntimeError(f"target is on {target.device} but the scores are on {scores.device}")
     if target.dtype.kind not in "iu":
@@ -45,13 +62,12 @@ def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> Tensor:
         raise ValueError(f"scores of shape {scores.shape} need a target of shape {expected}, "
                          f"got {target.shape}")
     num_classes = scores.shape[1]
-    used = target.data[target.data != ignore_index]
-    if used.size:
-        low, high = int(used.min()), int(used.max())
-        if low < 0 or high >= num_classes:
-            bad = high if high >= num_classes else low
-            raise IndexError(f"target class {bad} is out of range for {num_classes} classes "
-                             f"(valid: 0..{num_classes - 1})")
+    classes = target.data
+    out_of_range = (classes != ignore_index) & ((classes < 0) | (classes >= num_classes))
+    if bool(out_of_range.any()):  # one wait for the device; the details only on failure
+        bad = int(classes[out_of_range].reshape(-1)[0])
+        raise IndexError(f"target class {bad} is out of range for {num_classes} classes "
+                         f"(valid: 0..{num_classes - 1})")
     return target
 
 
@@ -80,6 +96,13 @@ class _Targets:
                                                                                   dtype)
         self.scale = Tensor._make((class_weight * keep).astype(dtype, copy=False))
 
+    def pick(self, flat_scores: Tensor) -> Tensor:
+        """``flat_scores[i, index[i]]`` for every row of the (N*d, C) scores; the indices go
+        in as Tensors, so they stay on the device."""
+        xp = backend.get_array_module(flat_scores.data)
+        rows = Tensor._make(xp.arange(flat_scores.shape[0]))
+        return flat_scores[rows, Tensor._make(self.index)]
+
     def reduce(self, losses: Tensor, reduction: str) -> Tensor:
         """Sum, or mean weighted by the target weights (PyTorch's weighted mean)."""
         if reduction != "mean" or self.scale is None:
@@ -94,17 +117,27 @@ def nll_loss(log_probs: Tensor, target: Tensor, reduction: str = "mean", *,
              weight: Tensor | None = None, ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood: -weight[t_i] * log_probs[i, t_i] for each target t_i.
 
-    log_probs: (N, C) or (N, C, d1, ...); target: (N,) or (N, d1, ...) int.
+    log_probs: (N, C) or (N, C, d1, ...); target: (N,) or (N, d1, ...) int; or one sample,
+    log_probs (C,) and a 0-d target (the loss is then 0-d for every reduction).
     weight: (C,) class weights; the mean is then sum(losses) / sum(weight[t_i]).
     Entries whose target equals ``ignore_index`` contribute nothing.
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> log_probs = mg.tensor([[-0.5, -1.0], [-2.0, -0.25]])
+    >>> F.nll_loss(log_probs, mg.tensor([0, 1])).item()
+    0.375
+    >>> F.nll_loss(log_probs[1], mg.tensor(0), reduction="none").item()   # one sample
+    2.0
     """
     _check_reduction(reduction)
+    target = _as_target(target, log_probs)
+    if log_probs.ndim == 1:
+        return _one_sample(nll_loss, log_probs, target, reduction, weight=weight,
+                           ignore_index=ignore_index)
     _check_weight(weight, log_probs)
     target = _check_target(log_probs, target, ignore_index)
-    flat = _classes_last(log_probs)
-    xp = backend.get_array_module(flat.data)
     targets = _Targets(target, weight, ignore_index)
-    picked = flat[xp.arange(flat.shape[0]), targets.index]
+    picked = targets.pick(_classes_last(log_probs))
     return targets.reduce(targets.weighted(-picked), reduction)
 
 
@@ -113,7 +146,8 @@ def cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean",
                   ignore_index: int = -100) -> Tensor:
     """Softmax cross-entropy from raw scores, computed with a stable log-sum-exp.
 
-    logits: (N, C) or (N, C, d1, ...); target: (N,) / (N, d1, ...) int class indices.
+    logits: (N, C) or (N, C, d1, ...); target: (N,) / (N, d1, ...) int class indices; or one
+    sample, logits (C,) and a 0-d target (the loss is then 0-d for every reduction).
     With label smoothing eps the target distribution is (1 - eps) one-hot + eps / C:
     loss = (1 - eps) * (-log p[target]) + eps * mean_c(-log p[c]) (with class weights,
     each term is weighted as PyTorch does). ``weight`` and ``ignore_index`` as in
@@ -122,12 +156,16 @@ def cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean",
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     _check_reduction(reduction)
+    target = _as_target(target, logits)
+    if logits.ndim == 1:
+        return _one_sample(cross_entropy, logits, target, reduction,
+                           label_smoothing=label_smoothing, weight=weight,
+                           ignore_index=ignore_index)
     _check_weight(weight, logits)
     target = _check_target(logits, target, ignore_index)
     log_probs = _classes_last(log_softmax(logits, axis=1))
-    xp = backend.get_array_module(log_probs.data)
     targets = _Targets(target, weight, ignore_index)
-    nll = targets.weighted(-log_probs[xp.arange(log_probs.shape[0]), targets.index])
+    nll = targets.weighted(-targets.pick(log_probs))
     if label_smoothing == 0.0:
         return targets.reduce(nll, reduction)
     per_class = log_probs if weight is None else log_probs * weight.reshape(1, -1)
@@ -140,8 +178,8 @@ def cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean",
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error (input - target)^2, shapes must match."""
     _check_reduction(reduction)
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.dtype), device=input.device)
+    if not isinstance(target, Tensor):  # an array (NumPy or CuPy), list or number
+        target = Tensor(target, dtype=input.dtype, device=input.device)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} "
                          f"differ")

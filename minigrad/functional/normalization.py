@@ -10,9 +10,12 @@ sqrt(var + eps) over some axes, with the biased variance. They differ only in th
 """
 from __future__ import annotations
 
+import math
+
 from .. import backend
 from ..backend import Array
 from ..autograd import Function
+from ..ops.summation import accurate_sum
 from ..tensor import Tensor
 
 
@@ -39,10 +42,11 @@ class Standardize(Function):
 
     def forward(self, x: Array) -> Array:
         self.save_inputs(0)
-        mean = x.mean(axis=self.axes, keepdims=True)
+        count = math.prod(x.shape[a] for a in self.axes)
+        mean = accurate_sum(x, self.axes, keepdims=True) / count   # accurate on every axis
         centered = x - mean
-        var = (centered * centered).mean(axis=self.axes, keepdims=True)
-        self.record_statistics(mean, var, x.size // mean.size)
+        var = accurate_sum(centered * centered, self.axes, keepdims=True) / count
+        self.record_statistics(mean, var, count)
         xp = backend.get_array_module(x)
         return centered / xp.sqrt(var + self.eps)
 
@@ -98,7 +102,10 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     """Batch normalization over the channel axis 1 of (N, C) or (N, C, *) input.
 
     training: normalise with this batch's statistics and update the running
-        statistics in place (if given); eval: normalise with the running ones.
+        statistics in place (if given); eval: normalise with the running ones. An empty
+        batch gives an empty result and leaves the running statistics alone (as PyTorch).
+    The batch statistics are summed accurately on every axis (``accurate_sum``), so a
+    large float32 batch loses no precision.
     y = weight * x_hat + bias, with weight/bias (C,) optional. Output: x's shape.
 
     >>> import minigrad as mg
@@ -117,7 +124,9 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     _check_affine_shapes("batch_norm", x, (channels,), f"{channels} channels",
                          running_mean=running_mean, running_var=running_var,
                          weight=weight, bias=bias)
-    if training:
+    if training and x.size == 0:    # an empty batch: an empty result, running stats kept
+        x_hat = x * 1.0
+    elif training:
         per_channel = x.size // channels
         if per_channel <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "

@@ -8,11 +8,16 @@ maximum of the window in row-major order (and nowhere else).
 """
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass
+from types import ModuleType
+
 import numpy as np
 
 import kernels
 from kernels.geometry import Pair, conv_output_size, dilated_span, pair
 
+from .. import backend
 from ..autograd import Function
 from ..backend import Array
 from ..tensor import Tensor
@@ -65,33 +70,47 @@ class MaxPoolGather(Function):
                                     x_shape=self.x_shape)
 
 
+@dataclass(frozen=True)
+class AvgWindow:
+    """An average pooling's settings: the window, and how the divisor and output size go."""
+    kernel_size: Pair
+    stride: Pair
+    padding: Pair
+    count_include_pad: bool
+    ceil_mode: bool
+    divisor_override: int | None
+
+    def kernel_args(self) -> tuple:
+        """The trailing arguments of ``kernels.avg_pool2d_forward`` / ``_backward``."""
+        return (self.kernel_size, self.stride, self.padding, self.count_include_pad,
+                self.ceil_mode, self.divisor_override)
+
+
 class AvgPool2d(Function):
     """y = the mean of each window. Backward: AvgPoolSpread."""
 
-    def __init__(self, window: Window, count_include_pad: bool) -> None:
-        self.window, self.count_include_pad = window, count_include_pad
+    def __init__(self, window: AvgWindow) -> None:
+        self.window = window
 
     def forward(self, x: Array) -> Array:
         self.x_shape = x.shape
-        return kernels.avg_pool2d_forward(x, *self.window[:3], self.count_include_pad)
+        return kernels.avg_pool2d_forward(x, *self.window.kernel_args())
 
     def backward(self, gy: Tensor) -> Tensor:
-        return AvgPoolSpread.apply(gy, window=self.window, x_shape=self.x_shape,
-                                   count_include_pad=self.count_include_pad)
+        return AvgPoolSpread.apply(gy, window=self.window, x_shape=self.x_shape)
 
 
 class AvgPoolSpread(Function):
     """Spread each dy evenly over its window (the adjoint of average pooling)."""
 
-    def __init__(self, window: Window, x_shape: tuple[int, ...], count_include_pad: bool) -> None:
-        self.window, self.x_shape, self.count_include_pad = window, x_shape, count_include_pad
+    def __init__(self, window: AvgWindow, x_shape: tuple[int, ...]) -> None:
+        self.window, self.x_shape = window, x_shape
 
     def forward(self, gy: Array) -> Array:
-        return kernels.avg_pool2d_backward(gy, self.x_shape, *self.window[:3],
-                                           self.count_include_pad)
+        return kernels.avg_pool2d_backward(gy, self.x_shape, *self.window.kernel_args())
 
     def backward(self, ggx: Tensor) -> Tensor:
-        return AvgPool2d.apply(ggx, window=self.window, count_include_pad=self.count_include_pad)
+        return AvgPool2d.apply(ggx, window=self.window)
 
 
 def _window(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair,
@@ -152,21 +171,46 @@ def max_pool2d(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None = N
 
 
 def avg_pool2d(x: Tensor, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0, count_include_pad: bool = True) -> Tensor:
-    """Mean over each window (zero padding counted in the divisor unless
-    ``count_include_pad=False``). x: (N, C, H, W) -> (N, C, H_out, W_out)."""
-    window = _window(x, kernel_size, stride, padding, 1, "avg_pool2d")
-    return AvgPool2d.apply(x, window=window, count_include_pad=count_include_pad)
+               padding: int | Pair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over each window. x: (N, C, H, W) -> (N, C, H_out, W_out); stride defaults to
+    kernel_size; padding holds zeros.
+
+    H_out = floor((H + 2 padding - kH) / stride) + 1, or with ``ceil_mode`` rounded up
+    (but a last window may not start in the bottom padding), as in PyTorch. The divisor of
+    a window, as PyTorch's: ``divisor_override`` if given (a nonzero int); else its pixels
+    inside the padded input (``count_include_pad=True``: kH * kW, fewer only where a
+    ceil_mode window runs past the padding) or inside the image (``False``).
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> x = mg.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    >>> print(F.avg_pool2d(x, 2).numpy())
+    [[[[3.]]]]
+    >>> print(F.avg_pool2d(x, 2, ceil_mode=True).numpy())  # clipped windows: 2, 2 and 1 pixels
+    [[[[3.  4.5]
+       [7.5 9. ]]]]
+    >>> print(F.avg_pool2d(x, 2, ceil_mode=True, divisor_override=4).numpy())
+    [[[[3.   2.25]
+       [3.75 2.25]]]]
+    """
+    kernel, stride, padding, _ = _window(x, kernel_size, stride, padding, 1, "avg_pool2d")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or
+                                         not isinstance(divisor_override, numbers.Integral)
+                                         or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a nonzero int or None, got "
+                         f"{divisor_override!r}")
+    window = AvgWindow(kernel, stride, padding, bool(count_include_pad), bool(ceil_mode),
+                       None if divisor_override is None else int(divisor_override))
+    return AvgPool2d.apply(x, window=window)
 
 
-def _adaptive_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
-    """(out, size) averaging matrix: row i averages input bins
+def _adaptive_matrix(xp: ModuleType, size: int, out: int, dtype: np.dtype) -> Array:
+    """(out, size) averaging matrix, built on the device of ``xp``: row i averages input bins
     [floor(i size / out), ceil((i + 1) size / out)) — PyTorch's adaptive bins."""
-    matrix = np.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return matrix
+    i = xp.arange(out)[:, None]
+    start, end = (i * size) // out, -(-((i + 1) * size) // out)
+    inside = (xp.arange(size)[None, :] >= start) & (xp.arange(size)[None, :] < end)
+    return (inside / (end - start)).astype(dtype)
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: int | Pair | None) -> Tensor:
@@ -184,6 +228,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Pair | None) -> Tensor:
         return x.mean(axis=(2, 3), keepdims=True)
     if (out_h, out_w) == (h, w):
         return x
-    rows = Tensor(_adaptive_matrix(h, out_h, x.dtype), device=x.device)
-    cols = Tensor(_adaptive_matrix(w, out_w, x.dtype).T.copy(), device=x.device)
+    xp = backend.get_array_module(x)
+    rows = Tensor._make(_adaptive_matrix(xp, h, out_h, x.dtype))
+    cols = Tensor._make(xp.ascontiguousarray(_adaptive_matrix(xp, w, out_w, x.dtype).T))
     return rows @ x @ cols

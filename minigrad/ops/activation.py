@@ -8,7 +8,7 @@ from ..autograd import Function, Tensor
 from ..backend import Array
 from .elementwise import clip, exp
 from .reduction import sum
-from .shape import normalize_axis
+from .shape import normalize_axis, reshape
 
 
 class ReLU(Function):
@@ -77,7 +77,7 @@ class Softmax(Function):
     def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = xp.exp(_shifted(x, self.axis))
         return e / e.sum(axis=self.axis, keepdims=True)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -95,13 +95,18 @@ class LogSoftmax(Function):
     def forward(self, x: Array) -> Array:
         xp = backend.get_array_module(x)
         self.save_outputs(0)
-        shifted = x - x.max(axis=self.axis, keepdims=True)
+        shifted = _shifted(x, self.axis)
         return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
         # dx = gy - softmax(x) * sum(gy)
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
+
+
+def _shifted(x: Array, axis: int) -> Array:
+    """x minus its maximum along ``axis`` (so exp cannot overflow); an empty x as it is."""
+    return x - x.max(axis=axis, keepdims=True) if x.size else x
 
 
 def relu(x: Tensor) -> Tensor:
@@ -129,11 +134,25 @@ def tanh(x: Tensor) -> Tensor:
     return Tanh.apply(x)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """Softmax along ``axis`` (default last)."""
-    return Softmax.apply(x, axis=normalize_axis(axis, x.ndim))
+def softmax(x: Tensor, dim: int = -1, *, axis: int | None = None) -> Tensor:
+    """Softmax along ``dim`` (``axis``; default the last): e^x_i / sum_j e^x_j.
+    Shape unchanged; a 0-d tensor gives 1, an empty one an empty result."""
+    return _along_axis(Softmax, x, dim if axis is None else axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """Log of softmax along ``axis``, computed stably."""
-    return LogSoftmax.apply(x, axis=normalize_axis(axis, x.ndim))
+def log_softmax(x: Tensor, dim: int = -1, *, axis: int | None = None) -> Tensor:
+    """Log of softmax along ``dim`` (``axis``; default the last), computed stably.
+
+    >>> import minigrad as mg
+    >>> round(mg.tensor([0.0, 0.0]).log_softmax(dim=0)[0].item(), 4)
+    -0.6931
+    """
+    return _along_axis(LogSoftmax, x, dim if axis is None else axis)
+
+
+def _along_axis(op: type[Function], x: Tensor, axis: int) -> Tensor:
+    """Apply softmax-like ``op`` along ``axis`` (a 0-d tensor is treated as one of shape (1,))."""
+    axis = normalize_axis(axis, x.ndim, "dim")
+    if x.ndim == 0:
+        return reshape(op.apply(reshape(x, (1,)), axis=0), ())
+    return op.apply(x, axis=axis)

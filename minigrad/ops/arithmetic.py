@@ -11,7 +11,7 @@ from ..backend import Array
 from ..autograd import Function, Tensor, as_tensors
 from .broadcasting import broadcast_apply, broadcastable
 from .conversion import astype
-from .elementwise import log
+from .elementwise import log, where
 from .shape import reshape, sum_to, swap_last_axes
 
 
@@ -68,7 +68,11 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """a ** b. d/da = b a^(b-1); d/db = a^b log(a) (only computed when needed)."""
+    """a ** b. d/da = b a^(b-1); d/db = a^b log(a) (only computed when needed).
+
+    At a = 0 both formulas hit 0 * inf; PyTorch's values are used instead: d/da = 0
+    where b = 0 (a ** 0 is constant), and d/db = 0 where a = 0 and b >= 0.
+    """
 
     def forward(self, a: Array, b: Array) -> Array:
         self.save_inputs(0, 1)
@@ -79,9 +83,16 @@ class Pow(Function):
         a, b = self.saved_inputs
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = sum_to(gy * b * a ** (b - 1), a.shape)
+            constant = b.data == 0
+            slope = b * a ** (b - 1)
+            if constant.any():
+                slope = where(Tensor._make(constant), 0.0, slope)
+            ga = sum_to(gy * slope, a.shape)
         if self.needs_input_grad[1]:
             (y,) = self.saved_outputs
+            zero_base = (a.data == 0) & (b.data >= 0)
+            if zero_base.any():        # y log(a) -> y log(1) = 0 there
+                a = where(Tensor._make(zero_base), 1.0, a)
             gb = sum_to(gy * y * log(a), b.shape)
         return ga, gb
 
@@ -119,11 +130,17 @@ def mul(a: Tensor | float, b: Tensor | float) -> Tensor:
 
 
 def div(a: Tensor | float, b: Tensor | float) -> Tensor:
-    """a / b with broadcasting (true division)."""
-    a, b = as_tensors((a, b))
-    if a.dtype.kind != "f" and b.dtype.kind != "f":
-        a = astype(a, backend.DEFAULT_FLOAT)
-    return broadcast_apply(Div, a, b)
+    """a / b with broadcasting (true division: integers give the default float dtype)."""
+    return broadcast_apply(Div, _dividend(a, b), _dividend(b, a))
+
+
+def _dividend(t: Tensor | float, other: Tensor | float) -> Tensor | float:
+    """An integer tensor ``t`` in a true division, as the default float dtype unless
+    ``other`` is a float tensor (whose dtype then wins: int / float64 -> float64)."""
+    if isinstance(t, Tensor) and t.dtype.kind != "f" and not (
+            isinstance(other, Tensor) and other.dtype.kind == "f"):
+        return astype(t, backend.DEFAULT_FLOAT)
+    return t
 
 
 def neg(a: Tensor) -> Tensor:
@@ -132,28 +149,46 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(a: Tensor | float, b: Tensor | float) -> Tensor:
-    """a ** b with broadcasting (either may be a Python number)."""
+    """a ** b with broadcasting (either may be a Python number): ``2 ** int_tensor`` stays
+    integer, ``0.5 ** int_tensor`` is float32."""
     return broadcast_apply(Pow, a, b)
 
 
+def check_same_dtype(op: str, first: tuple[str, Tensor], second: tuple[str, Tensor]) -> None:
+    """Raise TypeError naming both dtypes unless the two (name, tensor) pairs share one
+    (PyTorch refuses mixed float32/float64 matrix products instead of promoting)."""
+    (name_a, a), (name_b, b) = first, second
+    if a.dtype != b.dtype:
+        raise TypeError(f"{op}: the {name_a} is {a.dtype} but the {name_b} is {b.dtype}; "
+                        f"convert one of them (e.g. {name_b}.to({a.dtype}))")
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """Matrix product with NumPy's ``@`` rules, 1-D operands included.
+    """Matrix product with NumPy's ``@`` rules, 1-D operands included; both operands must
+    have one dtype.
 
     Shapes: (n, k) @ (k, m) -> (n, m); (B, n, k) @ (k, m) -> (B, n, m);
-    (k,) @ (k, m) -> (m,); (n, k) @ (k,) -> (n,).
+    (k,) @ (k, m) -> (m,); (n, k) @ (k,) -> (n,); (k,) @ (k,) -> () (the dot product).
+
+    >>> import minigrad as mg
+    >>> (mg.tensor([1.0, 2.0, 3.0]) @ mg.tensor([1.0, 1.0, 1.0])).item()
+    6.0
     """
     a, b = as_tensors((a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
+    check_same_dtype("matmul", ("first operand", a), ("second operand", b))
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match "
                          f"(inner sizes {k_a} != {k_b})")
-    if a.ndim == 1:
-        return reshape(matmul(reshape(a, (1, k_a)), b), b.shape[:-2] + b.shape[-1:])
-    if b.ndim == 1:
-        return reshape(matmul(a, reshape(b, (k_b, 1))), a.shape[:-1])
+    if a.ndim == 1 or b.ndim == 1:   # as a (1, k) row / (k, 1) column, that axis dropped after
+        rows = reshape(a, (1, k_a)) if a.ndim == 1 else a
+        columns = reshape(b, (k_b, 1)) if b.ndim == 1 else b
+        y = matmul(rows, columns)
+        return reshape(y, y.shape[:-2] + y.shape[-2:-1] * (a.ndim > 1)
+                       + y.shape[-1:] * (b.ndim > 1))
     if not broadcastable(a.shape[:-2], b.shape[:-2]):
         raise ValueError(f"matmul: batch shapes of {a.shape} and {b.shape} cannot be broadcast")
     return MatMul.apply(a, b)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .. import backend
 from ..backend import Array
-from ..autograd import Function, Tensor, as_tensor_like, as_tensors
-from .broadcasting import broadcast_apply
+from ..autograd import Function, Tensor, as_tensor_like
+from .broadcasting import broadcast_apply, promote
 from .shape import sum_to
 
 
@@ -126,6 +126,19 @@ class Where(Function):
         return sum_to(gy * chosen, self.shapes[0]), sum_to(gy * (1.0 - chosen), self.shapes[1])
 
 
+class Round(Function):
+    """Round half to even to ``decimals`` places; the gradient is 0 (a step function)."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def forward(self, x: Array) -> Array:
+        return backend.get_array_module(x).round(x, self.decimals)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * 0.0
+
+
 def exp(x: Tensor) -> Tensor:
     """e ** x."""
     return Exp.apply(x)
@@ -144,6 +157,14 @@ def sqrt(x: Tensor) -> Tensor:
 def abs(x: Tensor) -> Tensor:
     """Absolute value."""
     return Abs.apply(x)
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:
+    """Round to ``decimals`` places, halves to even (``round(x)`` too, as PyTorch); the
+    gradient is 0. Integer tensors are returned as they are."""
+    if x.dtype.kind != "f":
+        return x
+    return Round.apply(x, decimals=int(decimals))
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
@@ -167,8 +188,16 @@ def minimum(a: Tensor | float, b: Tensor | float) -> Tensor:
 
 
 def where(condition: Tensor | Array, a: Tensor | float, b: Tensor | float) -> Tensor:
-    """Elementwise ``a if condition else b`` (all three broadcast together)."""
-    a, b = as_tensors((a, b))
+    """Elementwise ``a if condition else b`` (all three broadcast together). ``a`` and
+    ``b`` may be Python numbers, both of them too (``where(c, 4, 2)`` is int64).
+
+    >>> import minigrad as mg
+    >>> mg.where(mg.tensor([True, False]), 4, 2).tolist()
+    [4, 2]
+    """
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor) and isinstance(condition, Tensor):
+        a = as_tensor_like(a, condition)       # numbers alone: int64 / float32, on its device
+    a, b = promote(a, b)
     if isinstance(condition, Tensor):
         if condition.device != a.device:
             raise RuntimeError(f"where: condition is on {condition.device} but the values are "

@@ -74,59 +74,103 @@ def reshape(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
 
 
 def normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
-    if not -ndim <= axis < max(ndim, 1):
+    """``axis`` in [0, ndim); negative axes count from the end. A 0-d tensor accepts
+    0 and -1 (as in PyTorch)."""
+    size = max(ndim, 1)
+    if not -size <= axis < size:
         raise ValueError(f"{what} {axis} is out of range for a tensor with {ndim} dimensions")
-    return axis % max(ndim, 1)
+    return axis % size
 
 
-def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
-    """Permute axes (NumPy semantics: no axes reverses them all)."""
-    axes = _shape_args(axes) if axes else tuple(reversed(range(x.ndim)))
-    axes = tuple(normalize_axis(a, x.ndim) for a in axes)
+def permute(x: Tensor, *dims: int | Sequence[int]) -> Tensor:
+    """Reorder the axes: result axis i is ``x``'s axis ``dims[i]`` (``permute(2, 0, 1)``
+    or ``permute((2, 0, 1))``; NumPy's ``transpose(axes)``). (2, 3, 4) -> (4, 2, 3)."""
+    axes = tuple(normalize_axis(a, x.ndim) for a in _shape_args(dims))
     if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
+        raise ValueError(f"dims {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
     return Transpose.apply(x, axes=axes)
 
 
-def permute(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
-    """PyTorch's name for :func:`transpose` with an explicit order."""
-    return transpose(x, *axes)
-
-
-def swap_last_axes(x: Tensor) -> Tensor:
-    """Swap the last two axes: (..., n, m) -> (..., m, n)."""
+def transpose(x: Tensor, dim0: int | None = None, dim1: int | None = None, *more: int) -> Tensor:
+    """Swap axes ``dim0`` and ``dim1`` (PyTorch's meaning): (2, 3, 4).transpose(0, 2) is
+    (4, 3, 2). A full permutation is :func:`permute`; ``x.T`` reverses every axis."""
+    if dim0 is None or dim1 is None or more:
+        given = ", ".join(map(str, (dim0, dim1) + more))
+        raise TypeError(f"transpose(dim0, dim1) swaps two axes, as in PyTorch; got "
+                        f"transpose({given}). For a full permutation use permute(...); "
+                        f"to reverse every axis use .T")
     axes = list(range(x.ndim))
-    axes[-2], axes[-1] = axes[-1], axes[-2]
+    dim0, dim1 = normalize_axis(dim0, x.ndim, "dim0"), normalize_axis(dim1, x.ndim, "dim1")
+    if x.ndim < 2 or dim0 == dim1:
+        return x
+    axes[dim0], axes[dim1] = dim1, dim0
     return Transpose.apply(x, axes=tuple(axes))
 
 
-def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-    """Merge axes ``start_axis..end_axis`` into one: (N, C, H, W) -> (N, C*H*W) for start 1."""
+def swap_last_axes(x: Tensor) -> Tensor:
+    """Swap the last two axes: (..., n, m) -> (..., m, n) (PyTorch's ``x.mT``)."""
+    if x.ndim < 2:
+        raise ValueError(f"swapping the last two axes needs at least 2 dimensions, got a "
+                         f"tensor of shape {x.shape}")
+    return transpose(x, -2, -1)
+
+
+def reverse_axes(x: Tensor) -> Tensor:
+    """All axes in reverse order (``x.T``): (2, 3, 4) -> (4, 3, 2)."""
+    return permute(x, tuple(reversed(range(x.ndim))))
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C*H*W) for start 1.
+    A 0-d tensor becomes (1,)."""
     if x.ndim == 0:
         return reshape(x, (1,))
-    start = normalize_axis(start_axis, x.ndim)
-    end = normalize_axis(end_axis, x.ndim)
+    start = normalize_axis(start_dim, x.ndim, "start_dim")
+    end = normalize_axis(end_dim, x.ndim, "end_dim")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"for a tensor of shape {x.shape}")
     merged = math.prod(x.shape[start:end + 1])
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
-def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
-    """Drop size-1 axes (all of them, or those named; naming a non-1 axis is an error)."""
-    if axis is None:
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None, *,
+            axis: int | Sequence[int] | None = None) -> Tensor:
+    """Drop size-1 axes: all of them, or those among ``dim`` (``axis``); a named axis whose
+    size is not 1 is left alone (PyTorch's rule). (3, 1, 4).squeeze(1) -> (3, 4)."""
+    dim = dim if axis is None else axis
+    if dim is None:
         axes = {i for i, s in enumerate(x.shape) if s == 1}
     else:
-        axes = {normalize_axis(a, x.ndim) for a in ((axis,) if isinstance(axis, int) else axis)}
-        bad = [a for a in axes if x.shape[a] != 1]
-        if bad:
-            raise ValueError(f"cannot squeeze axis {bad[0]} of size {x.shape[bad[0]]} "
-                             f"(shape {x.shape})")
+        axes = {normalize_axis(a, x.ndim, "dim") for a in ((dim,) if isinstance(dim, int) else dim)}
+        axes = {a for a in axes if x.ndim and x.shape[a] == 1}
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
 
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    """Insert a size-1 axis at ``axis`` (may be negative, counted on the result)."""
-    axis = normalize_axis(axis, x.ndim + 1)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 axis at ``dim`` (may be negative, counted on the result)."""
+    dim = normalize_axis(dim, x.ndim + 1, "dim")
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+class Flip(Function):
+    """Reverse the order along ``axes``; its own inverse, so backward flips gy."""
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: Array) -> Array:
+        return backend.get_array_module(x).flip(x, axis=self.axes)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Flip.apply(gy, axes=self.axes)
+
+
+def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """``x`` reversed along ``dims`` (an int or a sequence), shape unchanged."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = tuple(normalize_axis(a, x.ndim, "dim") for a in dims)
+    return Flip.apply(x, axes=axes) if x.ndim else x
 
 
 # ---- broadcasting and its adjoint -------------------------------------------------------
@@ -255,9 +299,43 @@ def _normalize_index(x: Tensor, index: Index) -> Index:
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
+def _integers_first(index: tuple) -> tuple[tuple, tuple]:
+    """Split an index mixing integers and arrays into two applied one after the other:
+    the integers (and slices, None) first, then the arrays on what is left.
+
+    This is PyTorch's rule: an integer selects before advanced indexing, so for x of
+    shape (2, 3, 4) and i of shape (5,), ``x[0, :, i]`` has shape (3, 5). NumPy counts
+    the integer as an advanced index too, and as the two are separated by a slice it
+    puts the indexed axis first: (5, 3).
+    """
+    basic, advanced = [], []
+    for item in index:
+        if isinstance(item, int):
+            basic.append(item)
+        elif item is None or isinstance(item, slice):
+            basic.append(item)
+            advanced.append(slice(None))
+        elif item is Ellipsis:
+            basic.append(item)
+            advanced.append(item)
+        else:  # an integer or boolean array, over one axis or (bool) over item.ndim axes
+            basic.extend([slice(None)] * (item.ndim if item.dtype.kind == "b" else 1))
+            advanced.append(item)
+    return tuple(basic), tuple(advanced)
+
+
+def _mixes_integers_and_arrays(index: Index) -> bool:
+    return (isinstance(index, tuple) and any(isinstance(i, int) for i in index)
+            and any(hasattr(i, "dtype") for i in index))
+
+
 def getitem(x: Tensor, index: Index) -> Tensor:
-    """``x[index]``: slices, integers, None, Ellipsis, integer and boolean arrays."""
+    """``x[index]``: slices, integers, None, Ellipsis, integer and boolean arrays, with
+    PyTorch's result shape when integers and arrays are mixed (see ``_integers_first``)."""
     index = _normalize_index(x, index)
+    if _mixes_integers_and_arrays(index):
+        basic, advanced = _integers_first(index)
+        return getitem(getitem(x, basic), advanced)
     try:
         return GetItem.apply(x, index=index)
     except IndexError as e:
@@ -311,8 +389,10 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; all other sizes must agree."""
+def concatenate(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along the existing axis ``dim`` (``axis``); all other sizes must agree.
+    (2, 3) and (2, 1) along dim 1 -> (2, 4)."""
+    axis = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
@@ -331,8 +411,10 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join equally-shaped tensors along a new axis."""
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join equally-shaped tensors along a new axis ``dim`` (``axis``): k tensors of shape
+    (2, 3) stacked at dim 1 -> (2, k, 3)."""
+    axis = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
@@ -341,3 +423,25 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
             raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
     axis = normalize_axis(axis, tensors[0].ndim + 1)
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def gather(x: Tensor, dim: int, index: Tensor | Array) -> Tensor:
+    """PyTorch's ``gather``: ``out[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (and so on).
+
+    index: an integer tensor with x's number of dimensions and sizes no larger than x's
+    outside ``dim``; the result has index's shape. Differentiable in x (the gradient is
+    scattered back, repeated indices adding up), as it is built on ``x[...]``.
+    """
+    data = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if data.dtype.kind not in "iu" or data.ndim != x.ndim:
+        raise ValueError(f"gather: index must be an integer tensor with {x.ndim} dimensions "
+                         f"like the input {x.shape}, got dtype {data.dtype} and shape "
+                         f"{data.shape}")
+    if x.ndim == 0:
+        return x
+    dim = normalize_axis(dim, x.ndim, "dim")
+    xp = backend.get_array_module(data)
+    positions = tuple(data if a == dim else
+                      xp.arange(n).reshape((1,) * a + (n,) + (1,) * (x.ndim - a - 1))
+                      for a, n in enumerate(data.shape))
+    return getitem(x, positions)

@@ -28,6 +28,17 @@ Params = Iterable[Tensor] | Iterable[ParamGroup]
 # "exp_avg", ...) or the step counter (a 0-d array; a plain number in old checkpoints).
 ParamState = dict[str, Array | float]
 
+# How PyTorch's error messages name an option; the others are "Invalid <name> value".
+_OPTION_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**options: float) -> None:
+    """Raise PyTorch's ``ValueError`` for the first negative (or NaN) option, e.g.
+    ``check_non_negative(lr=-1.0)`` raises "Invalid learning rate: -1.0"."""
+    for name, value in options.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {_OPTION_WORDS.get(name, name + ' value')}: {value}")
+
 
 class Optimizer:
     """Base class of all optimizers.

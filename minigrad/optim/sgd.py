@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import Array, get_array_module
-from .optimizer import Optimizer, ParamGroup, Params, ParamState
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_non_negative
 
 
 class SGD(Optimizer):
@@ -35,12 +35,7 @@ class SGD(Optimizer):
     def __init__(self, params: Params, lr: float, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -7,5 +7,5 @@ It works with any model that behaves like a ``layers.Module`` (callable,
 ``layers``; only the CLI, which builds zoo models, does (import it by name).
 """
 from .checkpoint import load_checkpoint, save_checkpoint
-from .loop import EpochStats, evaluate, train_one_epoch
+from .loop import EpochStats, RunningStats, evaluate, train_one_epoch
 from .metrics_log import MetricsLog, plot_curves

@@ -15,15 +15,20 @@ class MetricsLog:
     """Rows of per-epoch metrics, rewritten atomically to a CSV file after every epoch.
 
     Opening an existing file (a resumed run) keeps its rows up to ``keep_epochs``,
-    so nothing already logged is lost.
+    so nothing already logged is lost. A damaged file (not CSV, no ``epoch`` column,
+    epochs out of order, a value that is not a number) raises ValueError naming it.
     """
 
     def __init__(self, path: str | os.PathLike, keep_epochs: int | None = None) -> None:
         self.path = Path(path)
         self.rows: list[dict[str, Any]] = []
         if self.path.exists() and keep_epochs is not None:
-            with open(self.path, newline="") as f:
-                self.rows = [row for row in csv.DictReader(f) if int(row["epoch"]) <= keep_epochs]
+            self.rows = [row for row in read_rows(self.path) if int(row["epoch"]) <= keep_epochs]
+
+    @property
+    def epochs(self) -> list[int]:
+        """The epoch numbers logged so far."""
+        return [int(row["epoch"]) for row in self.rows]
 
     def append(self, row: dict[str, Any]) -> None:
         """Add one epoch's metrics and rewrite the file."""
@@ -34,6 +39,31 @@ class MetricsLog:
         writer.writerows(self.rows)
         with atomic_write(self.path) as tmp:
             tmp.write_text(buffer.getvalue())
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a metrics CSV, checked: an ``epoch`` column counting 1, 2, ... and
+    numbers in every other column (ValueError naming the file and the line otherwise)."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            columns = reader.fieldnames or []
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is damaged ({error}); repair or delete it") from None
+    if "epoch" not in columns:
+        raise ValueError(f"{path} is damaged: no 'epoch' column (columns: {columns}); "
+                         f"repair or delete it")
+    for line, row in enumerate(rows, start=2):
+        try:
+            if None in row or None in row.values() or int(row["epoch"]) != line - 1:
+                raise ValueError("wrong number of fields or epoch out of order")
+            for key, value in row.items():
+                float(value)
+        except ValueError as error:
+            raise ValueError(f"{path}, line {line} is damaged ({error}): {row}; repair or "
+                             f"delete the file") from None
+    return rows
 
 
 def plot_curves(rows: list[dict[str, Any]], path: str | os.PathLike, title: str = "") -> None:

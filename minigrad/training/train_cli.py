@@ -7,11 +7,23 @@ The training command line, started in any of three ways (same options, same beha
         --image-size 64 --epochs 10 --augment
     python examples/train.py --out runs/fm --resume           # from a checkout
 
-Every epoch it evaluates top-1/top-5 on the test split, appends a row to
-OUT/metrics.csv, redraws OUT/curves.png and writes OUT/checkpoint.safetensors
-atomically (model, optimizer, scheduler, epoch, RNG and loader state), so
-``--resume`` continues to exactly the weights an uninterrupted run reaches.
-Ctrl-C saves a checkpoint mid-epoch and exits; ``--resume`` picks it up.
+Every epoch it writes OUT/checkpoint.safetensors atomically (model, optimizer, scheduler,
+epoch, RNG and loader state, the run's options), then evaluates top-1/top-5 on the test
+split, appends a row to OUT/metrics.csv and redraws OUT/curves.png, so ``--resume``
+continues to exactly the weights an uninterrupted run reaches.
+
+Stopping: the first Ctrl-C lets the current batch finish, saves a checkpoint and exits
+with status 130; a second Ctrl-C aborts at once without writing anything. Ctrl-C during
+evaluation or plotting exits at once: the epoch's training state is already saved and
+``--resume`` evaluates it first. After ``kill -9`` or a power cut, ``--resume`` continues
+from the last checkpoint. However the run stopped, the resumed run ends bit-identical to
+an uninterrupted one. ``--resume`` refuses options that would change the run (model,
+optimizer, batch size, data, schedule...) and allows the others (``--workers``,
+``--device``, more ``--epochs`` with ``--schedule step`` or ``none``).
+
+One process writes to an output folder at a time (OUT/run.lock). Exit status: 0 done (or
+stopped by ``--stop-after``), 1 a write failed (disk full: one ``error:`` line, the
+previous checkpoint intact), 2 a usage error (one ``error:`` line), 130 Ctrl-C.
 
 It builds zoo models, so it imports ``layers``; ``import minigrad.training`` does not
 import this module (the rest of the package works with any Module-like model).
@@ -19,10 +31,12 @@ import this module (the rest of the package works with any Module-like model).
 from __future__ import annotations
 
 import argparse
+import errno
+import math
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import layers as nn
 from layers import models
@@ -34,26 +48,80 @@ from ..data import transforms as T
 from ..data.fashion_subsets import FASHION_MNIST_MEAN, FASHION_MNIST_STD
 from ..random import manual_seed
 from ..serialization import read_arrays, save
-from .checkpoint import load_checkpoint, save_checkpoint
-from .loop import evaluate, train_one_epoch
+from .checkpoint import read_checkpoint, restore_checkpoint, save_checkpoint
+from .interrupts import InterruptGuard
+from .loop import EpochStats, RunningStats, evaluate, train_one_epoch
 from .metrics_log import MetricsLog, plot_curves
+from .run_lock import RunLock, RunLocked
 
 CHECKPOINT = "checkpoint.safetensors"
+# Options that define a run: --resume refuses to change them (the checkpoint stores them).
+RUN_OPTIONS = ("model", "data", "optimizer", "lr", "weight_decay", "batch_size", "limit",
+               "schedule", "seed", "augment", "image_size", "freeze_backbone",
+               "train_images", "classes")
+# Schedules whose shape does not depend on --epochs, so a resumed run may train longer.
+EXTENSIBLE_SCHEDULES = ("step", "none")
+WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class UsageError(Exception):
     """A problem with the command line or the files it names (printed without a traceback)."""
 
 
-class StopRequested(Exception):
-    """``--stop-after`` reached: save a checkpoint and stop, as Ctrl-C does."""
+class StopTraining(Exception):
+    """Ctrl-C or ``--stop-after`` at a batch boundary: save a checkpoint and stop.
+    ``epoch``, ``batch``: where the saved checkpoint resumes."""
+
+    def __init__(self, epoch: int = 0, batch: int = 0) -> None:
+        super().__init__(epoch, batch)
+        self.epoch, self.batch = epoch, batch
+
+
+class Interrupted(Exception):
+    """The run stopped on Ctrl-C; the message says what was saved (exit status 130)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors raised as :class:`UsageError` (one ``error:`` line, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _number(kind: type, minimum: float, strict: bool) -> Any:
+    """An argparse type: ``kind`` (int or float), finite, above (``strict``) or at least
+    ``minimum``."""
+    relation = ">" if strict else ">="
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {relation} {minimum:g}, got {text}")
+        return value
+    return parse
+
+
+positive_int, non_negative_int = _number(int, 0, True), _number(int, 0, False)
+positive_float, non_negative_float = _number(float, 0.0, True), _number(float, 0.0, False)
+
+
+def device_option(text: str) -> str:
+    """An argparse type: a device string (``cpu``, ``cuda``, ``cuda:N``), normalised."""
+    try:
+        return normalize_device(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_args(argv: list[str] | None, prog: str | None = None) -> argparse.Namespace:
     """The command line's options (``argv=None``: ``sys.argv[1:]``); ``prog`` names the
-    command in ``--help`` (default: the script's file name)."""
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    command in ``--help`` (default: the script's file name). Bad values raise UsageError."""
+    p = _Parser(prog=prog, description=__doc__.splitlines()[0],
+                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="small_cnn",
                    help=f"a zoo model: {', '.join(models.list_models())}")
     p.add_argument("--data", default="fashion-mnist",
@@ -61,30 +129,31 @@ def parse_args(argv: list[str] | None, prog: str | None = None) -> argparse.Name
                         "tiny-imagenet:PATH")
     p.add_argument("--data-root", default=None, help="where to look for Fashion-MNIST first")
     p.add_argument("--download", action="store_true", help="download Fashion-MNIST if missing")
-    p.add_argument("--image-size", type=int, default=64, help="crop size for folder datasets")
+    p.add_argument("--image-size", type=_number(int, 8, False), default=64,
+                   help="crop size for folder datasets (at least 8)")
     p.add_argument("--cache", default=None, help="folder for a decoded-image cache (folders)")
-    p.add_argument("--epochs", type=int, default=6)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=None,
+    p.add_argument("--epochs", type=positive_int, default=6)
+    p.add_argument("--batch-size", type=positive_int, default=128)
+    p.add_argument("--lr", type=positive_float, default=None,
                    help="peak learning rate (default: 0.2 for sgd, 3e-3 for adam/adamw)")
     p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="sgd")
-    p.add_argument("--weight-decay", type=float, default=None)
+    p.add_argument("--weight-decay", type=non_negative_float, default=None)
     p.add_argument("--schedule", choices=("onecycle", "cosine", "step", "none"),
                    default="onecycle")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="random crop + flip (+ colour jitter for RGB folders)")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
+    p.add_argument("--device", type=device_option, default="cpu", help="cpu | cuda | cuda:N")
     p.add_argument("--out", default=None, help="output folder (default runs/<data>-<model>)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/" + CHECKPOINT)
     p.add_argument("--pretrained", default=None, help="weights (.safetensors/.npz) to start from")
     p.add_argument("--freeze-backbone", action="store_true",
                    help="train only the classifier head (a linear probe)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--limit", type=int, default=None, help="use only N training images")
-    p.add_argument("--stop-after", type=int, default=None, metavar="N",
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--limit", type=positive_int, default=None, help="use only N training images")
+    p.add_argument("--stop-after", type=positive_int, default=None, metavar="N",
                    help="stop after N training batches in total, saving a checkpoint to "
                         "--resume from (as Ctrl-C does)")
-    p.add_argument("--workers", type=int, default=2, help="data-loading threads")
+    p.add_argument("--workers", type=non_negative_int, default=2, help="data-loading threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -196,9 +265,10 @@ def build_optimizer(args: argparse.Namespace, params: list[Any]) -> Any:
     return optim.AdamW(params, lr=lr, weight_decay=wd)
 
 
-def build_scheduler(args: argparse.Namespace, optimizer: Any, steps_per_epoch: int
-                    ) -> tuple[Any, bool]:
-    """The LR schedule and whether it steps per batch (True) or per epoch (False)."""
+def build_scheduler(args: argparse.Namespace, optimizer: Any, steps_per_epoch: int,
+                    step_size: int) -> tuple[Any, bool]:
+    """The LR schedule and whether it steps per batch (True) or per epoch (False);
+    ``step_size``: epochs between the decays of ``--schedule step``."""
     sched = optim.lr_scheduler
     total_steps = args.epochs * steps_per_epoch
     if args.schedule == "onecycle" and total_steps >= 4:
@@ -213,22 +283,44 @@ def build_scheduler(args: argparse.Namespace, optimizer: Any, steps_per_epoch: i
     if args.schedule == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=args.epochs), False
     if args.schedule == "step":
-        return sched.StepLR(optimizer, step_size=max(1, args.epochs // 3)), False
+        return sched.StepLR(optimizer, step_size=step_size), False
     return None, False
 
 
 # ---- the run ---------------------------------------------------------------------------
-def prepare_output(args: argparse.Namespace) -> Path:
-    """The output folder; refuses to overwrite an earlier run unless resuming it."""
+def output_folder(args: argparse.Namespace) -> Path:
+    """The output folder (created); ``--resume`` needs one that holds a checkpoint."""
     out = Path(args.out or f"runs/{args.data.split(':')[0]}-{args.model}")
-    checkpoint = out / CHECKPOINT
-    if args.resume and not checkpoint.exists():
-        raise UsageError(f"--resume: there is no {checkpoint} to resume from")
-    if not args.resume and checkpoint.exists():
-        raise UsageError(f"{out} already holds a run ({checkpoint}); pass --resume to continue "
-                         f"it, or choose another --out (nothing was overwritten)")
+    if args.resume and not (out / CHECKPOINT).exists():
+        raise UsageError(f"--resume: there is no {out / CHECKPOINT} to resume from")
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def run_options(args: argparse.Namespace, train_images: int, classes: int) -> dict[str, Any]:
+    """The options that define the run (stored in every checkpoint), plus ``epochs``."""
+    options = {name: getattr(args, name, None) for name in RUN_OPTIONS}
+    options.update(train_images=train_images, classes=classes, epochs=args.epochs,
+                   image_size=None if args.data.startswith("fashion-mnist") else args.image_size)
+    return options
+
+
+def check_resume_options(saved: dict[str, Any], current: dict[str, Any], done_epochs: int,
+                         path: Path) -> None:
+    """Refuse a ``--resume`` whose options cannot continue the saved run (UsageError)."""
+    changed = [f"--{name.replace('_', '-')} {current[name]} (the run has {saved.get(name)})"
+               for name in RUN_OPTIONS if saved.get(name) != current[name]]
+    if changed:
+        raise UsageError(f"cannot resume {path} with other options: {'; '.join(changed)}. "
+                         f"Resume with the run's options, or start a new run in another --out")
+    if current["epochs"] != saved["epochs"] and saved["schedule"] not in EXTENSIBLE_SCHEDULES:
+        raise UsageError(f"cannot resume {path} with --epochs {current['epochs']}: its "
+                         f"{saved['schedule']} schedule was built for {saved['epochs']} epochs "
+                         f"(resume with --epochs {saved['epochs']}; --schedule step and none "
+                         f"can be extended)")
+    if current["epochs"] < done_epochs:
+        raise UsageError(f"cannot resume {path} with --epochs {current['epochs']}: it has "
+                         f"already trained {done_epochs} epochs")
 
 
 def progress_bar(args: argparse.Namespace, total: int, epoch: int, initial: int) -> Any:
@@ -241,114 +333,220 @@ def progress_bar(args: argparse.Namespace, total: int, epoch: int, initial: int)
                 unit="batch", leave=False, dynamic_ncols=True)
 
 
-def run(args: argparse.Namespace) -> float:
-    """Train and evaluate; returns the final test top-1 accuracy."""
-    if args.device.startswith("cuda") and not cuda_is_available():
-        raise UsageError(f"--device {args.device}: no usable GPU (CuPy with CUDA is needed); "
-                         f"use --device cpu")
-    device = normalize_device(args.device)
-    manual_seed(args.seed)
-    train_set, test_set, in_channels = build_datasets(args)
-    num_classes = len(train_set.classes)
-    train_set = limited(train_set, args.limit)
-    test_set = limited(test_set, None if args.limit is None else max(args.limit // 4, 100))
-    out = prepare_output(args)
+class Run:
+    """One training run: the objects it trains and the files it writes in ``out``."""
 
-    model = build_model(args, num_classes, in_channels)
-    if args.pretrained:
-        load_pretrained(model, args.pretrained)
-    model.to(device)
-    optimizer = build_optimizer(args, trainable_parameters(model, args.freeze_backbone))
-    train_loader = DataLoader(train_set, args.batch_size, shuffle=True, drop_last=True,
-                              num_workers=args.workers, seed=args.seed, device=device)
-    test_loader = DataLoader(test_set, 500, num_workers=args.workers, device=device)
-    scheduler, per_batch = build_scheduler(args, optimizer, len(train_loader))
+    def __init__(self, args: argparse.Namespace, out: Path, guard: InterruptGuard) -> None:
+        self.args, self.out, self.guard = args, out, guard
+        self.checkpoint = out / CHECKPOINT
+        device = args.device
+        if device.startswith("cuda") and not cuda_is_available():
+            raise UsageError(f"--device {args.device}: no usable GPU (CuPy with CUDA is "
+                             f"needed); use --device cpu")
+        manual_seed(args.seed)
+        train_set, test_set, in_channels = build_datasets(args)
+        self.num_classes = len(train_set.classes)
+        self.train_set = limited(train_set, args.limit)
+        self.test_set = limited(test_set, None if args.limit is None else max(args.limit // 4, 100))
+        if len(self.train_set) < args.batch_size:
+            raise UsageError(f"--batch-size {args.batch_size} is larger than the "
+                             f"{len(self.train_set)} training images: not one full batch")
+        self.options = run_options(args, len(self.train_set), self.num_classes)
+        saved = None
+        if args.resume:
+            try:
+                saved = read_checkpoint(self.checkpoint)
+            except ValueError as e:
+                raise UsageError(f"cannot resume from {self.checkpoint}: {e}") from None
+        step_size = max(1, args.epochs // 3)
+        if saved is not None:
+            stored = saved["extra"].get("options")
+            if stored is None:
+                print(f"note: {self.checkpoint} does not record its options; they are not "
+                      f"checked")
+            else:
+                check_resume_options(stored, self.options, saved["epoch"], self.checkpoint)
+                step_size = stored.get("step_size", step_size)
+        self.options["step_size"] = step_size
 
-    start_epoch = skip = 0
-    if args.resume:
+        self.model = build_model(args, self.num_classes, in_channels)
+        if args.pretrained and saved is None:
+            load_pretrained(self.model, args.pretrained)
+        self.model.to(device)
+        self.optimizer = build_optimizer(args, trainable_parameters(self.model,
+                                                                    args.freeze_backbone))
+        self.train_loader = DataLoader(self.train_set, args.batch_size, shuffle=True,
+                                       drop_last=True, num_workers=args.workers,
+                                       seed=args.seed, device=device)
+        self.test_loader = DataLoader(self.test_set, 500, num_workers=args.workers, device=device)
+        self.scheduler, self.per_batch = build_scheduler(args, self.optimizer,
+                                                         len(self.train_loader), step_size)
+        self.start_epoch = self.skip = 0
+        self.running_state: dict[str, Any] | None = None
+        self.last_epoch_stats: dict[str, Any] | None = None
+        if saved is not None:
+            try:
+                restore_checkpoint(saved, self.model, self.optimizer, self.scheduler,
+                                   self.train_loader)
+            except ValueError as e:
+                raise UsageError(f"cannot resume from {self.checkpoint}: {e}") from None
+            self.start_epoch, self.skip = saved["epoch"], saved["batch"]
+            self.running_state = saved["extra"].get("running")
+            self.last_epoch_stats = saved["extra"].get("last_epoch_stats")
+            print(f"resuming {out} at epoch {self.start_epoch + 1}, batch {self.skip}")
         try:
-            state = load_checkpoint(out / CHECKPOINT, model, optimizer, scheduler, train_loader)
-        except (RuntimeError, ValueError) as e:
-            raise UsageError(f"cannot resume from {out / CHECKPOINT}: {e}") from None
-        start_epoch, skip = state["epoch"], state["batch"]
-        print(f"resuming {out} at epoch {start_epoch + 1}, batch {skip}")
-    log = MetricsLog(out / "metrics.csv", keep_epochs=start_epoch)
-    params = sum(p.numel() for p in model.parameters())
-    print(f"{args.model}: {params:,} parameters; {len(train_set):,} training / "
-          f"{len(test_set):,} test images; {num_classes} classes; device {device}")
+            self.log = MetricsLog(out / "metrics.csv", keep_epochs=self.start_epoch)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        params = sum(p.numel() for p in self.model.parameters())
+        print(f"{args.model}: {params:,} parameters; {len(self.train_set):,} training / "
+              f"{len(self.test_set):,} test images; {self.num_classes} classes; device {device}")
 
-    test = None
-    batches_per_epoch = len(train_loader)
-    for epoch in range(start_epoch, args.epochs):
-        bar = progress_bar(args, batches_per_epoch, epoch, skip)
-        done = {"batches": skip}
+    def save(self, epoch: int, batch: int, running: RunningStats | None) -> None:
+        """Write the checkpoint: resume at ``epoch``, after ``batch`` of its batches."""
+        save_checkpoint(self.checkpoint, self.model, self.optimizer, self.scheduler,
+                        self.train_loader, epoch=epoch, batch=batch,
+                        extra={"options": self.options,
+                               "running": running.state_dict() if running else None,
+                               "last_epoch_stats": self.last_epoch_stats})
 
-        def show(stats: Any, bar: Any = bar) -> None:
+    def train_epoch(self, epoch: int) -> EpochStats:
+        """Train epoch ``epoch`` (0-based) to its end and save; StopTraining (after saving)
+        on Ctrl-C or ``--stop-after``."""
+        args, batches = self.args, len(self.train_loader)
+        running = RunningStats()
+        if self.skip and self.running_state is not None:
+            running.load_state_dict(self.running_state)
+        bar = progress_bar(args, batches, epoch, self.skip)
+        done = {"batches": self.skip}
+
+        def show(stats: EpochStats) -> None:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{stats.loss:.3f}", acc=f"{100 * stats.top1:.1f}%",
                                 img_s=f"{stats.images_per_second:.0f}")
 
-        def batch_done(n: int, epoch: int = epoch) -> None:
+        def batch_done(n: int) -> None:
             done["batches"] = n
-            if args.stop_after is not None and epoch * batches_per_epoch + n >= args.stop_after:
-                raise StopRequested
+            stop_after = args.stop_after is not None and epoch * batches + n >= args.stop_after
+            if (self.guard.requested or stop_after) and n < batches:
+                raise StopTraining  # an epoch's last batch goes on to the end-of-epoch save
         try:
-            train = train_one_epoch(model, train_loader, optimizer,
-                                    scheduler=scheduler if per_batch else None, progress=show,
-                                    skip_batches=skip, on_batch_end=batch_done)
-        except (KeyboardInterrupt, StopRequested) as stop:
-            train_loader.set_epoch(epoch)
-            save_checkpoint(out / CHECKPOINT, model, optimizer, scheduler, train_loader,
-                            epoch=epoch, batch=done["batches"])
-            print(f"\n{'interrupted' if isinstance(stop, KeyboardInterrupt) else 'stopped'}: "
-                  f"saved {out / CHECKPOINT} at epoch {epoch + 1}, batch {done['batches']}; "
-                  f"continue with --resume")
-            if isinstance(stop, KeyboardInterrupt):
-                raise
-            return float("nan")
+            with self.guard.deferred():
+                train = train_one_epoch(self.model, self.train_loader, self.optimizer,
+                                        scheduler=self.scheduler if self.per_batch else None,
+                                        progress=show, skip_batches=self.skip,
+                                        on_batch_end=batch_done, running=running)
+                if self.scheduler is not None and not self.per_batch:
+                    self.scheduler.step()
+                self.last_epoch_stats = vars(train)
+                self.save(epoch + 1, 0, None)
+        except StopTraining:
+            with self.guard.deferred():
+                self.train_loader.set_epoch(epoch)
+                self.save(epoch, done["batches"], running)
+            raise StopTraining(epoch, done["batches"]) from None
         finally:
             if bar is not None:
                 bar.close()
-        skip = 0
-        if scheduler is not None and not per_batch:
-            scheduler.step()
-        test = evaluate(model, test_loader)
-        log.append({"epoch": epoch + 1, "lr": f"{optimizer.param_groups[0]['lr']:.6g}",
-                    "train_loss": f"{train.loss:.5f}", "train_top1": f"{train.top1:.5f}",
-                    "test_loss": f"{test.loss:.5f}", "test_top1": f"{test.top1:.5f}",
-                    "test_top5": f"{test.top5:.5f}", "seconds": f"{train.seconds:.1f}",
-                    "images_per_second": f"{train.images_per_second:.1f}"})
-        plot_curves(log.rows, out / "curves.png", title=f"{args.model} on {args.data}")
-        save_checkpoint(out / CHECKPOINT, model, optimizer, scheduler, train_loader,
-                        epoch=epoch + 1, batch=0)
-        print(f"epoch {epoch + 1}/{args.epochs}: train loss {train.loss:.4f} top-1 "
+        self.skip = 0
+        if self.guard.requested or (args.stop_after is not None
+                                    and (epoch + 1) * batches >= args.stop_after):
+            raise StopTraining(epoch + 1, 0)
+        return train
+
+    def finish_epoch(self, epoch: int, train: EpochStats) -> EpochStats:
+        """Evaluate after epoch ``epoch`` (0-based), log, plot and print; returns the test
+        statistics. Runs after the epoch's checkpoint is saved."""
+        test = evaluate(self.model, self.test_loader)
+        self.log.append({"epoch": epoch + 1, "lr": f"{self.optimizer.param_groups[0]['lr']:.6g}",
+                         "train_loss": f"{train.loss:.5f}", "train_top1": f"{train.top1:.5f}",
+                         "test_loss": f"{test.loss:.5f}", "test_top1": f"{test.top1:.5f}",
+                         "test_top5": f"{test.top5:.5f}", "seconds": f"{train.seconds:.1f}",
+                         "images_per_second": f"{train.images_per_second:.1f}"})
+        plot_curves(self.log.rows, self.out / "curves.png",
+                    title=f"{self.args.model} on {self.args.data}")
+        print(f"epoch {epoch + 1}/{self.args.epochs}: train loss {train.loss:.4f} top-1 "
               f"{100 * train.top1:.2f}% | test loss {test.loss:.4f} top-1 {100 * test.top1:.2f}%"
               f" top-5 {100 * test.top5:.2f}% | {train.seconds:.0f} s, "
               f"{train.images_per_second:.0f} img/s")
-    if test is None:
-        test = evaluate(model, test_loader)
-    save(model.state_dict(), out / "model.safetensors")
-    print(f"test accuracy: top-1 {100 * test.top1:.2f}%  top-5 {100 * test.top5:.2f}%  "
-          f"(weights: {out / 'model.safetensors'}, log: {out / 'metrics.csv'})")
-    return test.top1
+        return test
+
+    def train(self) -> float:
+        """Train the remaining epochs; returns the final test top-1 accuracy (NaN when
+        ``--stop-after`` stopped the run)."""
+        test = None
+        if self.start_epoch not in self.log.epochs and self.last_epoch_stats is not None:
+            # the last trained epoch was saved but stopped before its evaluation
+            test = self._evaluating(self.start_epoch - 1, EpochStats(**self.last_epoch_stats))
+        for epoch in range(self.start_epoch, self.args.epochs):
+            try:
+                train = self.train_epoch(epoch)
+            except StopTraining as stop:
+                where = f"at epoch {stop.epoch + 1}, batch {stop.batch}"
+                if self.guard.requested:
+                    raise Interrupted(f"interrupted: saved {self.checkpoint} {where}; "
+                                      f"continue with --resume") from None
+                print(f"stopped: saved {self.checkpoint} {where}; continue with --resume")
+                return float("nan")
+            test = self._evaluating(epoch, train)
+        if test is None:
+            test = evaluate(self.model, self.test_loader)
+        save(self.model.state_dict(), self.out / "model.safetensors")
+        print(f"test accuracy: top-1 {100 * test.top1:.2f}%  top-5 {100 * test.top5:.2f}%  "
+              f"(weights: {self.out / 'model.safetensors'}, log: {self.out / 'metrics.csv'})")
+        return test.top1
+
+    def _evaluating(self, epoch: int, train: EpochStats) -> EpochStats:
+        """:meth:`finish_epoch`, where Ctrl-C stops at once (the state is already saved)."""
+        try:
+            return self.finish_epoch(epoch, train)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted during the evaluation of epoch {epoch + 1}: its "
+                              f"training is saved in {self.checkpoint}; --resume evaluates "
+                              f"it and continues") from None
+
+
+def run(args: argparse.Namespace) -> float:
+    """Train and evaluate; returns the final test top-1 accuracy."""
+    out = output_folder(args)
+    try:
+        lock = RunLock(out)
+        lock.acquire()
+    except RunLocked as e:
+        raise UsageError(str(e)) from None
+    try:
+        if not args.resume and (out / CHECKPOINT).exists():
+            raise UsageError(f"{out} already holds a run ({out / CHECKPOINT}); pass --resume "
+                             f"to continue it, or choose another --out (nothing was overwritten)")
+        with InterruptGuard() as guard:
+            return Run(args, out, guard).train()
+    finally:
+        lock.release()
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status:
-    0 done (or stopped by ``--stop-after``), 2 a usage error (printed to stderr), 130 Ctrl-C."""
-    args = parse_args(argv, prog)
+    0 done (or stopped by ``--stop-after``), 1 a failed write (disk full), 2 a usage error
+    (one ``error:`` line on stderr), 130 Ctrl-C (one line saying what was saved)."""
     start = time.perf_counter()
     try:
-        run(args)
-    except UsageError as e:
+        run(parse_args(argv, prog))
+    except (UsageError, FileNotFoundError) as e:  # FileNotFoundError: e.g. a missing dataset
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except FileNotFoundError as e:  # e.g. a dataset that is not installed: says where it looked
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
+    except Interrupted as e:
+        print(f"\n{e}", flush=True)
         return 130
+    except KeyboardInterrupt:
+        print("\naborted by Ctrl-C: nothing more was written (the last checkpoint, if any, "
+              "is intact)", flush=True)
+        return 130
+    except OSError as e:
+        if e.errno not in WRITE_FAILURES:
+            raise
+        print(f"error: cannot write {e.filename or 'a file'}: {e.strerror}; the previous "
+              f"checkpoint is intact", file=sys.stderr)
+        return 1
     print(f"total time {time.perf_counter() - start:.0f} s")
     return 0
-

@@ -85,7 +85,7 @@ CASES = [
     OpCase("max_axis", lambda a: a.max(axis=1), distinct(3, 5), lambda a: a.amax(dim=1)),
     OpCase("min_all", lambda a: a.min(), distinct(3, 5), lambda a: a.amin()),
     OpCase("reshape", lambda a: a.reshape(4, -1), normal(2, 3, 4), lambda a: a.reshape(4, -1)),
-    OpCase("transpose", lambda a: a.transpose(2, 0, 1), normal(2, 3, 4), lambda a: a.permute(2, 0, 1)),
+    OpCase("transpose", lambda a: a.transpose(0, 2), normal(2, 3, 4), lambda a: a.transpose(0, 2)),
     OpCase("permute", lambda a: a.permute(1, 0, 2), normal(2, 3, 4), lambda a: a.permute(1, 0, 2)),
     OpCase("T", lambda a: a.T, normal(3, 4), lambda a: a.T),
     OpCase("flatten", lambda a: a.flatten(1), normal(2, 3, 4), lambda a: a.flatten(1)),
@@ -127,6 +127,91 @@ CASES = [
 ]
 
 
+
+def with_zeros(*shape):
+    """Normal values with about a third of them exactly 0 (for prod's gradient at 0)."""
+    def make(rng):
+        values = rng.standard_normal(shape)
+        values[rng.random(shape) < 0.35] = 0.0
+        return [values]
+    return make
+
+
+def torch_module():
+    import torch
+    return torch
+
+
+GATHER_INDEX = np.array([[0, 2, 2, 1], [3, 0, 1, 1], [4, 4, 0, 2]])
+MIXED_INDEX = np.array([3, 0, 1, 3, 2])
+
+# PyTorch's names and meanings: dim/keepdim, transpose(dim0, dim1), .T/.mT, the tutorial
+# methods (neg, pow, std, prod, cumsum, topk, sort, gather, flip, abs(), max(dim)).
+CASES += [
+    OpCase("transpose_negative_dims", lambda a: a.transpose(-1, 1), normal(2, 3, 4),
+           lambda a: a.transpose(-1, 1)),
+    OpCase("T_reverses_all_axes", lambda a: a.T, normal(2, 3, 4), lambda a: a.permute(2, 1, 0)),
+    OpCase("mT", lambda a: a.mT, normal(2, 3, 4), lambda a: a.mT),
+    OpCase("sum_dim_keepdim", lambda a: a.sum(dim=1, keepdim=True), normal(3, 4, 2),
+           lambda a: a.sum(dim=1, keepdim=True)),
+    OpCase("sum_0d_dim_minus_1", lambda a: a.sum(dim=-1), normal(), lambda a: a.sum(dim=-1)),
+    OpCase("mean_dim_tuple", lambda a: mg.mean(a, dim=(0, 2)), normal(2, 3, 4),
+           lambda a: a.mean(dim=(0, 2))),
+    OpCase("var_correction_0", lambda a: a.var(dim=1, correction=0), normal(3, 5),
+           lambda a: a.var(dim=1, correction=0)),
+    OpCase("var_unbiased_false_keepdim", lambda a: a.var(0, unbiased=False, keepdim=True),
+           normal(4, 3), lambda a: a.var(0, unbiased=False, keepdim=True)),
+    OpCase("std_dim", lambda a: a.std(dim=0), normal(4, 3), lambda a: a.std(dim=0)),
+    OpCase("std_all_correction_2", lambda a: mg.std(a, correction=2), normal(3, 4),
+           lambda a: a.std(correction=2)),
+    OpCase("prod_all", lambda a: a.prod(), positive((2, 3)), lambda a: a.prod()),
+    OpCase("prod_dim_odd_size", lambda a: a.prod(dim=1), normal(3, 5), lambda a: a.prod(dim=1)),
+    OpCase("prod_dim_keepdim_with_zeros", lambda a: mg.prod(a, 0, keepdim=True), with_zeros(6, 4),
+           lambda a: a.prod(0, keepdim=True)),
+    OpCase("cumsum", lambda a: a.cumsum(dim=1), normal(3, 4), lambda a: a.cumsum(dim=1)),
+    OpCase("cumsum_first_dim", lambda a: mg.cumsum(a, 0), normal(4, 2, 3),
+           lambda a: a.cumsum(0)),
+    OpCase("topk_values", lambda a: a.topk(2, dim=1).values, distinct(3, 5),
+           lambda a: a.topk(2, dim=1).values),
+    OpCase("topk_smallest_dim0", lambda a: mg.topk(a, 3, dim=0, largest=False).values,
+           distinct(4, 3), lambda a: a.topk(3, dim=0, largest=False).values),
+    OpCase("sort_descending_values", lambda a: a.sort(dim=-1, descending=True).values,
+           distinct(3, 4), lambda a: a.sort(dim=-1, descending=True).values),
+    OpCase("sort_dim0_values", lambda a: mg.sort(a, 0).values, distinct(4, 3),
+           lambda a: a.sort(0).values),
+    OpCase("max_dim_values", lambda a: a.max(dim=1).values, distinct(3, 5),
+           lambda a: a.max(dim=1).values),
+    OpCase("min_dim_keepdim_values", lambda a: a.min(0, keepdim=True)[0], distinct(4, 3),
+           lambda a: a.min(0, keepdim=True)[0]),
+    OpCase("amax_dims", lambda a: a.amax(dim=(0, 2)), distinct(2, 3, 4),
+           lambda a: a.amax(dim=(0, 2))),
+    OpCase("gather_repeats", lambda a: a.gather(1, mg.tensor(GATHER_INDEX, device=a.device)),
+           normal(3, 5),
+           lambda a: a.gather(1, torch_module().tensor(GATHER_INDEX))),
+    OpCase("flip", lambda a: a.flip((0, 2)), normal(2, 3, 4), lambda a: a.flip((0, 2))),
+    OpCase("neg_method", lambda a: a.neg(), normal(3, 4), lambda a: a.neg()),
+    OpCase("pow_method", lambda a: a.pow(3), normal(3, 4), lambda a: a.pow(3)),
+    OpCase("pow_zero_exponent", lambda a: a ** 0.0, normal(3, 4), lambda a: a ** 0.0),
+    OpCase("abs_builtin", lambda a: abs(a), normal(3, 4), lambda a: abs(a), kinks=(0.0,)),
+    OpCase("matmul_vec_vec", lambda a, b: a @ b, normals((4,), (4,)), lambda a, b: a @ b),
+    OpCase("matmul_vec_batched", lambda a, b: a @ b, normals((4,), (2, 4, 3)),
+           lambda a, b: a @ b),
+    OpCase("softmax_0d", lambda a: a.softmax(dim=0), normal(), lambda a: a.softmax(dim=0)),
+    OpCase("log_softmax_0d", lambda a: a.log_softmax(-1), normal(), lambda a: a.log_softmax(-1)),
+    OpCase("squeeze_non_unit_dim_noop", lambda a: a.squeeze(0), normal(3, 1),
+           lambda a: a.squeeze(0)),
+    OpCase("getitem_int_slice_array", lambda a: a[1, :, MIXED_INDEX], normal(2, 3, 4),
+           lambda a: a[1, :, MIXED_INDEX]),
+    OpCase("getitem_array_slice_int", lambda a: a[MIXED_INDEX[:2], ..., 0, :2], normal(4, 2, 3, 5),
+           lambda a: a[MIXED_INDEX[:2], ..., 0, :2]),
+    OpCase("flatten_start_end_dim", lambda a: a.flatten(start_dim=1, end_dim=2),
+           normal(2, 3, 4, 2), lambda a: a.flatten(start_dim=1, end_dim=2)),
+    OpCase("cat_dim", lambda a, b: mg.cat([a, b], dim=-1), normals((2, 3), (2, 2)),
+           lambda a, b: torch_module().cat([a, b], dim=-1)),
+    OpCase("stack_dim", lambda a, b: mg.stack([a, b], dim=2), normals((2, 3), (2, 3)),
+           lambda a, b: torch_module().stack([a, b], dim=2)),
+]
+
 # ---- minigrad.functional ----------------------------------------------------------------
 import minigrad.functional as F  # noqa: E402
 
@@ -148,6 +233,10 @@ def _running(device_of):
 
 FUNCTIONAL_CASES = [
     OpCase("linear", F.linear, normals((3, 4), (5, 4), (5,)), lambda *a: tF().linear(*a)),
+    OpCase("softmax_dim_functional", lambda x: F.softmax(x, dim=1), normal(2, 3, 2),
+           lambda x: tF().softmax(x, dim=1)),
+    OpCase("log_softmax_dim_functional", lambda x: F.log_softmax(x, dim=0), normal(3, 4),
+           lambda x: tF().log_softmax(x, dim=0)),
     OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1), normals((2, 3, 5, 5), (4, 3, 3, 3), (4,)),
            lambda x, w, b: tF().conv2d(x, w, b, padding=1)),
     OpCase("conv2d_grouped_strided_dilated",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("kernels", "minigrad", "layers")
-OPTIONAL = {"cupy", "cupyx", "cupy_backends", "PIL", "matplotlib", "tqdm", "safetensors"}
+OPTIONAL = {"cupy", "cupyx", "cupy_backends", "PIL", "matplotlib", "tqdm", "safetensors", "mpi4py"}
 
 
 def module_name(path: Path) -> str:
@@ -117,7 +117,8 @@ def test_the_cycle_finder_finds_a_planted_cycle():
 def floor(module: str) -> int:
     if module.startswith("kernels"):
         return 0
-    if module.startswith(("minigrad.data", "minigrad.training", "minigrad.plot")):
+    if module.startswith(("minigrad.data", "minigrad.training", "minigrad.plot",
+                          "minigrad.distributed")):
         return 3
     if module.startswith("layers"):
         return 2

@@ -212,3 +212,132 @@ def test_batches_on_the_gpu():
                                 num_workers=2)))
     assert x.device == "cuda:0" and y.device == "cuda:0"
     np.testing.assert_array_equal(x.numpy()[0], T.ToArray()(images(8)[0]))
+
+
+# ---- PyTorch's DataLoader arguments -------------------------------------------------------
+
+def test_pytorch_arguments_give_the_same_batches():
+    serial = DataLoader(augmented(), batch_size=4, shuffle=True, seed=3)
+    torch_style = DataLoader(augmented(), batch_size=4, shuffle=True, seed=3, num_workers=2,
+                             pin_memory=True, persistent_workers=True, prefetch_factor=3,
+                             timeout=30, worker_init_fn=lambda worker_id: None)
+    for _ in range(2):
+        assert_same_batches(collect(serial), collect(torch_style))
+    assert torch_style.pin_memory and torch_style.prefetch_factor == 3
+
+
+class ThreadRecording(Dataset):
+    """Items ``0..n-1``; remembers which threads loaded items."""
+
+    def __init__(self, n=16):
+        self.n, self.threads = n, set()
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        self.threads.add(threading.current_thread())
+        return np.zeros(2, np.float32), index
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_persistent_workers_keep_their_threads_and_init_once(persistent):
+    data, started = ThreadRecording(), []
+    loader = DataLoader(data, batch_size=2, num_workers=2, persistent_workers=persistent,
+                        worker_init_fn=started.append)
+    threads_per_epoch = []
+    for _ in range(3):
+        data.threads = set()
+        assert labels_in_order(loader).tolist() == list(range(16))
+        threads_per_epoch.append(data.threads)
+    if persistent:
+        # Threads start as the pool needs them: one or two, each initialised once, all alive.
+        assert sorted(started) in ([0], [0, 1])
+        threads = pool_threads()
+        assert len(threads) == len(started) and set().union(*threads_per_epoch) <= set(threads)
+        del loader
+        for thread in threads:
+            thread.join(timeout=5)
+        assert not pool_threads()
+    else:
+        assert started.count(0) == 3 and set(started) <= {0, 1}   # ids restart each epoch
+        assert threads_per_epoch[0].isdisjoint(threads_per_epoch[1])
+        assert not pool_threads()
+
+
+def test_persistent_pool_survives_an_early_break_and_ends_with_the_loader():
+    data = ThreadRecording(n=400)
+    loader = DataLoader(data, batch_size=4, num_workers=2, persistent_workers=True)
+    for i, _ in enumerate(loader):
+        if i == 1:
+            break
+    threads = pool_threads()
+    assert threads
+    assert labels_in_order(loader).tolist() == list(range(400))   # the next epoch is whole
+    assert set(threads) <= set(pool_threads())
+    threads = pool_threads()
+    del loader
+    for thread in threads:
+        thread.join(timeout=5)
+    assert not pool_threads()
+
+
+def test_worker_init_fn_errors_reach_the_loop():
+    def fail(worker_id):
+        raise OSError(f"worker {worker_id} cannot start")
+    with pytest.raises(OSError, match="worker 0 cannot start"):
+        next(iter(DataLoader(dataset(), num_workers=1, worker_init_fn=fail)))
+
+
+def test_generator_draws_the_seed_and_leaves_the_global_generator_alone():
+    mg.manual_seed(0)
+    before = mg.random.generator().bit_generator.state
+    one = DataLoader(dataset(), shuffle=True, generator=np.random.default_rng(7))
+    two = DataLoader(dataset(), shuffle=True, generator=np.random.default_rng(7))
+    other = DataLoader(dataset(), shuffle=True, generator=np.random.default_rng(8))
+    assert one.seed == two.seed != other.seed
+    assert_same_batches(collect(one), collect(two))
+    assert mg.random.generator().bit_generator.state == before
+
+
+class Blocking(Dataset):
+    """Items wait for ``release`` (a threading.Event) before they load."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        self.release.wait(timeout=10)
+        return np.zeros(2, np.float32), index
+
+
+def test_timeout_raises_instead_of_waiting_forever():
+    data = Blocking()
+    loader = DataLoader(data, batch_size=2, num_workers=1, timeout=0.2)
+    try:
+        with pytest.raises(RuntimeError, match=r"timed out after 0.2 seconds"):
+            next(iter(loader))
+    finally:
+        data.release.set()
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(persistent_workers=True), ValueError, "persistent_workers=True needs num_workers"),
+    (dict(prefetch_factor=2), ValueError, "prefetch_factor=2 needs worker threads"),
+    (dict(num_workers=1, prefetch_factor=0), ValueError, "prefetch_factor must be at least 1"),
+    (dict(timeout=-1), ValueError, "timeout must be non-negative, got -1"),
+    (dict(seed=1, generator=np.random.default_rng()), ValueError, "seed or a generator"),
+    (dict(generator=7), TypeError, "numpy.random.Generator.*got int"),
+])
+def test_pytorch_arguments_are_checked(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DataLoader(dataset(), **kwargs)
+
+
+def test_arguments_after_shuffle_are_keyword_only():
+    sampler = object()   # PyTorch's fourth positional argument
+    with pytest.raises(TypeError, match="positional"):
+        DataLoader(dataset(), 4, True, sampler)

@@ -1,4 +1,5 @@
-"""The CuPy kernels against the NumPy ones; skipped without CuPy and a GPU."""
+"""The CuPy kernels against the NumPy ones and against the generic path (the CPU code with
+xp = cupy); skipped without CuPy and a GPU."""
 
 import numpy as np
 import pytest
@@ -37,6 +38,17 @@ def assert_same_on_gpu(fn, arrays: tuple[np.ndarray, ...], *args, exact: bool = 
         for a, b in zip(inputs, before):
             np.testing.assert_array_equal(cupy.asnumpy(a), cupy.asnumpy(b),
                                           err_msg="kernel modified its input")
+        # the generic path (CPU code, xp = cupy) must agree with the custom kernel too
+        previous = kernels.use_custom_gpu_kernels(False)
+        try:
+            generic = fn(*inputs, *args)
+        finally:
+            kernels.use_custom_gpu_kernels(previous)
+        for r, g in zip(result if isinstance(result, tuple) else (result,),
+                        generic if isinstance(generic, tuple) else (generic,)):
+            assert type(g).__module__.startswith("cupy") and g.dtype == r.dtype
+            np.testing.assert_allclose(cupy.asnumpy(g), cupy.asnumpy(r),
+                                       **tolerance(arrays[0].dtype))
 
 
 @SETTINGS

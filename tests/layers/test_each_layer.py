@@ -203,8 +203,6 @@ def test_bad_constructor_arguments():
         layers.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="out_channels"):
         layers.ConvTranspose2d(4, 3, 3, groups=2)
-    with pytest.raises(NotImplementedError, match="ceil_mode"):
-        layers.AvgPool2d(2, ceil_mode=True)
     with pytest.raises(ValueError, match="reduction"):
         layers.MSELoss(reduction="average")
     with pytest.raises(ValueError, match="pair"):
@@ -213,3 +211,71 @@ def test_bad_constructor_arguments():
         layers.MaxPool2d((2, 2, 2))
     with pytest.raises(ValueError, match="output_size must be an int or a pair"):
         layers.AdaptiveAvgPool2d(2.5)
+
+
+# ---- padding modes, ceil_mode pooling and summary shapes (issue 11) ----------------------
+MODE_SPECS = [
+    ("conv_same", lambda nn: nn.Conv2d(4, 6, (2, 3), padding="same", dilation=(2, 1)),
+     (2, 4, 6, 7)),
+    ("conv_valid", lambda nn: nn.Conv2d(4, 6, 3, padding="valid"), (2, 4, 6, 7)),
+    ("conv_same_reflect", lambda nn: nn.Conv2d(4, 6, 4, padding="same", padding_mode="reflect"),
+     (2, 4, 6, 7)),
+    ("conv_replicate", lambda nn: nn.Conv2d(4, 6, 3, stride=2, padding=(1, 2),
+                                            padding_mode="replicate"), (2, 4, 7, 7)),
+    ("conv_circular", lambda nn: nn.Conv2d(4, 2, 3, padding=1, padding_mode="circular",
+                                           groups=2), (1, 4, 5, 6)),
+    ("conv_transpose_output_padding_beyond_stride",
+     lambda nn: nn.ConvTranspose2d(4, 2, 3, padding=1, output_padding=1, dilation=2),
+     (2, 4, 4, 5)),
+    ("avg_pool_ceil", lambda nn: nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
+     (2, 3, 8, 7)),
+    ("avg_pool_ceil_exclude_pad", lambda nn: nn.AvgPool2d(2, ceil_mode=True,
+                                                          count_include_pad=False), (1, 2, 5, 5)),
+    ("avg_pool_divisor_override", lambda nn: nn.AvgPool2d(2, stride=1, divisor_override=3),
+     (1, 2, 4, 4)),
+]
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("name, build, shape", MODE_SPECS, ids=[s[0] for s in MODE_SPECS])
+def test_padding_and_pooling_modes_match_torch(name, build, shape, training):
+    test_parameters_buffers_and_repr_match_torch(name, build, shape)
+    test_forward_backward_and_running_stats_match_torch(name, build, shape, training)
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: layers.Conv2d(3, 4, 3, stride=2, padding="same"), ValueError,
+     r"Conv2d: padding='same' is not supported for strided convolutions"),
+    (lambda: layers.Conv2d(3, 4, 3, padding="full"), ValueError,
+     r"Conv2d: invalid padding string 'full'"),
+    (lambda: layers.Conv2d(3, 4, 3, padding_mode="edge"), ValueError,
+     r"padding_mode must be one of \('zeros', 'reflect', 'replicate', 'circular'\), got 'edge'"),
+    (lambda: layers.ConvTranspose2d(3, 4, 3, padding_mode="reflect"), ValueError,
+     r'Only "zeros" padding mode is supported for ConvTranspose2d'),
+    (lambda: layers.ConvTranspose2d(3, 4, 3, padding="same"), ValueError,
+     r"ConvTranspose2d: padding must be an int or a pair of ints, got 'same'"),
+])
+def test_bad_padding_arguments(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_summary_accepts_a_full_batch_shape():
+    model = layers.Sequential(layers.Conv2d(1, 4, 3, padding="same"), layers.ReLU(),
+                              layers.Flatten(), layers.Linear(4 * 6 * 6, 3))
+    one_image = layers.summary(model, (1, 6, 6))
+    batch = layers.summary(model, (5, 1, 6, 6))
+    assert [row.output_shape for row in batch.rows] == [row.output_shape for row in
+                                                        one_image.rows]
+    assert [row.output_shape for row in batch.rows][0] == (4, 6, 6)
+    assert batch.total_macs == one_image.total_macs        # per image either way
+    assert batch.rows[0].receptive_field.padding == (1, 1)  # "same" pads 1 on top/left
+    assert layers.summary(layers.Linear(3, 2), (7, 3)).rows[0].output_shape == (2,)
+
+
+@pytest.mark.parametrize("shape", [(), (2, 1, 1, 6, 6), (1, 0, 6)])
+def test_summary_rejects_other_shapes_clearly(shape):
+    with pytest.raises(ValueError, match=r"summary: input_shape must be one sample, \(C, H, W\) "
+                                         r"or \(features,\), or a batch, \(N, C, H, W\)"):
+        layers.summary(layers.Conv2d(1, 1, 1), shape)
+

@@ -17,8 +17,10 @@ def test_quick_run_trains_both_nets_and_plots(tmp_path, capsys):
     assert lesson.main(["--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "loss.png").stat().st_size > 1000
-    for run in ("no BN, lr 0.02", "with BN, lr 0.02", "no BN, lr 0.3", "with BN, lr 0.3"):
-        assert run in out
+    assert "smoke test" in out
+    for lr in ("0.02", "0.3"):
+        for variant in ("no BN, default init", "no BN, Kaiming init", "with BN"):
+            assert f"{variant}, lr {lr}" in out
 
 
 def test_bn_output_has_zero_mean_unit_variance_per_channel_at_init():
@@ -40,3 +42,17 @@ def test_without_batchnorm_the_same_weights():
     normed = lesson.conv_net(batchnorm=True)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
     np.testing.assert_array_equal(plain[0].weight.numpy(), normed[0].weight.numpy())
+
+
+def test_kaiming_control_keeps_the_signal_that_the_default_init_shrinks():
+    x = mg.tensor(np.random.default_rng(0).standard_normal((16, 1, 28, 28)).astype(np.float32))
+
+    def last_conv_std(kaiming):
+        mg.manual_seed(0)
+        model = lesson.conv_net(batchnorm=False)
+        if kaiming:
+            lesson.init.init_kaiming_(model)
+        with mg.no_grad():
+            return float(model[:9](x).numpy().std())      # up to the 4th conv's output
+
+    assert last_conv_std(kaiming=True) > 3 * last_conv_std(kaiming=False)

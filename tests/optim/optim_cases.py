@@ -30,6 +30,16 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Adam", dict(lr=1e-2, amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=1e-2)),
     ("AdamW", dict(lr=1e-2, betas=(0.5, 0.9), weight_decay=0.1, amsgrad=True)),
+    ("RMSprop", dict()),
+    ("RMSprop", dict(lr=1e-2, alpha=0.9, eps=1e-6, weight_decay=0.1)),
+    ("RMSprop", dict(lr=1e-2, momentum=0.9, centered=True)),
+    ("RMSprop", dict(lr=1e-3, alpha=0.5, momentum=0.5, maximize=True)),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.5, eps=1e-6, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.1)),
+    ("Adadelta", dict(rho=0.95, maximize=True)),
 ]
 CASE_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in opts.items()) or 'defaults'}"
             for name, opts in CASES]

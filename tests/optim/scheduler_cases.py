@@ -46,6 +46,8 @@ CASES: list[tuple[str, str, dict[str, Any], Callable[[Any, Any], Any]]] = [
      lambda s, o: s.OneCycleLR(o, max_lr=0.5, epochs=3, steps_per_epoch=10, pct_start=0.25,
                                anneal_strategy="linear", three_phase=True, div_factor=10.0,
                                final_div_factor=100.0, base_momentum=0.8, max_momentum=0.9)),
+    ("OneCycleLR-RMSprop-momentum", "RMSprop", dict(momentum=0.9),
+     lambda s, o: s.OneCycleLR(o, max_lr=0.2, total_steps=STEPS, base_momentum=0.5)),
     ("SequentialLR-warmup-cosine", "SGD", dict(momentum=0.9), _sequential),
     ("SequentialLR-three-stages", "AdamW", {}, _three_stage),
 ]

@@ -38,6 +38,47 @@ def test_adamw_decays_weights_without_a_gradient_signal():
     assert p.item() == pytest.approx(2.0 * (1 - 0.1 * 0.5))
 
 
+def test_rmsprop_first_step_by_hand():
+    p = scalar_param(1.0, 2.0)
+    opt = optim.RMSprop([p], lr=0.1, alpha=0.9)
+    opt.step()                      # v = 0.1 * 2² = 0.4,  p = 1 - 0.1 * 2 / √0.4
+    assert p.item() == pytest.approx(1 - 0.2 / 0.4 ** 0.5, rel=1e-7)
+    assert set(opt.state[p]) == {"step", "square_avg"}
+
+
+def test_rmsprop_centered_divides_by_the_variance():
+    p = scalar_param(0.0, 2.0)
+    opt = optim.RMSprop([p], lr=1.0, alpha=0.5, eps=0.0, centered=True)
+    opt.step()                      # v = 2, ḡ = 1, so θ = -2 / √(2 - 1)
+    assert p.item() == pytest.approx(-2.0, abs=1e-12)
+
+
+def test_adagrad_lr_decay_by_hand():
+    p = scalar_param(0.0, 1.0)
+    opt = optim.Adagrad([p], lr=1.0, lr_decay=1.0, eps=0.0, initial_accumulator_value=3.0)
+    opt.step()                      # s = 3 + 1,  p = -1 / √4
+    opt.step()                      # γ₂ = 1 / 2, s = 5,  p = -0.5 - 0.5 / √5
+    assert p.item() == pytest.approx(-0.5 - 0.5 / 5 ** 0.5, abs=1e-12)
+    assert float(opt.state[p]["sum"]) == 5.0
+
+
+def test_adadelta_first_step_is_sqrt_eps_over_rms_gradient():
+    p = scalar_param(1.0, 3.0)
+    optim.Adadelta([p], rho=0.5, eps=1e-2).step()   # Δ = √ε / √((1-ρ)g² + ε) · g
+    assert p.item() == pytest.approx(1 - 0.1 / (4.5 + 1e-2) ** 0.5 * 3, abs=1e-12)
+
+
+def test_rmsprop_momentum_switched_on_by_a_schedule_starts_a_buffer():
+    p = scalar_param(0.0, 1.0)
+    opt = optim.RMSprop([p], lr=1.0, alpha=0.0, eps=0.0)
+    opt.step()                      # v = g² = 1: a step of -1, no buffer yet
+    assert "momentum_buffer" not in opt.state[p] and p.item() == -1.0
+    opt.param_groups[0]["momentum"] = 0.5
+    opt.step()
+    opt.step()                      # b = 1, then 0.5 · 1 + 1
+    assert p.item() == pytest.approx(-1.0 - 1.0 - 1.5) and opt.state[p]["momentum_buffer"] == 1.5
+
+
 @pytest.mark.parametrize("name, options", CASES, ids=CASE_IDS)
 def test_updates_in_place_and_keep_dtype(name, options):
     values = initial_values()
@@ -183,6 +224,14 @@ def test_runs_on_every_device(device):
     (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "beta parameter at index 0"),
     (lambda p: optim.Adam(p, eps=-1.0), "Invalid epsilon"),
     (lambda p: optim.AdamW(p, weight_decay=-1.0), "Invalid weight_decay"),
+    (lambda p: optim.RMSprop(p, alpha=-0.5), "Invalid alpha value: -0.5"),
+    (lambda p: optim.RMSprop(p, momentum=-0.5), "Invalid momentum value"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1), "Invalid lr_decay value"),
+    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1),
+     "Invalid initial_accumulator_value value"),
+    (lambda p: optim.Adagrad(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+    (lambda p: optim.Adadelta(p, eps=float("nan")), "Invalid epsilon value: nan"),
     (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
     (lambda p: optim.SGD(p + p, lr=0.1), "same parameter twice"),
     (lambda p: optim.SGD([{"params": p}, {"params": p}], lr=0.1), "more than one"),
