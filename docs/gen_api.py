@@ -38,6 +38,7 @@ MODULES = [
     "minigrad.data.datasets",
     "minigrad.data.transforms",
     "minigrad.training",
+    "minigrad.distributed",
     "kernels",
 ]
 PROJECT_PACKAGES = ("minigrad", "layers", "kernels")

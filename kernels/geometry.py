@@ -18,8 +18,6 @@ and move one such slice per tap, so NumPy does all stride arithmetic.
 import operator
 from collections.abc import Iterable
 
-import numpy as np
-
 # Spatial parameters, always (height, width): kernel size, stride, padding, dilation.
 Pair = tuple[int, int]
 
@@ -94,30 +92,3 @@ def tap_window(i: int, j: int, out_hw: Pair, stride: Pair, dilation: Pair) -> tu
     cols = slice(j * d_w, j * d_w + s_w * (out_w - 1) + 1, s_w)
     return rows, cols
 
-
-def pad_hw(x: np.ndarray, padding: Pair, fill: float) -> np.ndarray:
-    """Pad the last two axes of ``x`` (..., H, W) -> (..., H + 2 pH, W + 2 pW) with ``fill``.
-
-    Returns ``x`` itself (not a copy) when there is no padding: treat the result as read-only.
-    """
-    p_h, p_w = padding
-    if p_h == 0 and p_w == 0:
-        return x
-    *lead, h, w = x.shape
-    padded = np.full((*lead, h + 2 * p_h, w + 2 * p_w), fill, dtype=x.dtype)
-    padded[..., p_h:p_h + h, p_w:p_w + w] = x
-    return padded
-
-
-def padded_zeros(shape: tuple[int, ...], padding: Pair, dtype: np.dtype) -> np.ndarray:
-    """Zeros of ``shape`` (..., H, W) with a border: (..., H + 2 pH, W + 2 pW), the buffer the
-    backward passes accumulate into before :func:`crop_hw`."""
-    *lead, h, w = shape
-    return np.zeros((*lead, h + 2 * padding[0], w + 2 * padding[1]), dtype=dtype)
-
-
-def crop_hw(padded: np.ndarray, padding: Pair) -> np.ndarray:
-    """Inverse of :func:`pad_hw`: drop the border, (..., Hp, Wp) -> contiguous (..., H, W)."""
-    p_h, p_w = padding
-    h, w = padded.shape[-2] - 2 * p_h, padded.shape[-1] - 2 * p_w
-    return np.ascontiguousarray(padded[..., p_h:p_h + h, p_w:p_w + w])

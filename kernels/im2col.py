@@ -16,14 +16,18 @@ from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
 from .geometry import Pair, output_hw, tap_window
 from .gpu import im2col as gpu
 from .gpu.common import runs_custom_kernel
+from .threads import run_in_parts
 
 
-def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
+def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair,
+           out: Array | None = None) -> Array:
     """Gather all sliding windows of ``x`` into a column buffer.
 
     Args:
         x: input images, shape (N, C, H, W).
         kernel_size, stride, padding, dilation: (h, w) pairs; padding is zeros on both sides.
+        out: optional array of the result's shape and dtype to write into (and return), e.g. a
+            reused scratch buffer (``kernels.workspace``).
 
     Returns:
         col of shape (C, kH, kW, N, H_out, W_out), dtype of ``x``, where
@@ -43,15 +47,26 @@ def im2col(x: Array, kernel_size: Pair, stride: Pair, padding: Pair, dilation: P
     """
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
     if runs_custom_kernel(x):
-        return gpu.im2col(x, kernel_size, stride, padding, dilation, out_hw)
+        col = gpu.im2col(x, kernel_size, stride, padding, dilation, out_hw)
+        if out is None:
+            return col
+        out[...] = col
+        return out
     n, c = x.shape[:2]
     # A (C, N, Hp, Wp) view: each tap's slice then has the (C, N, H_out, W_out) shape of its
     # block col[:, i, j].
     x_padded = pad_hw(x, padding, 0).transpose(1, 0, 2, 3)
-    col = array_module(x).empty((c, *kernel_size, n, *out_hw), dtype=x.dtype)
-    for i, j in np.ndindex(*kernel_size):
-        rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        col[:, i, j] = x_padded[:, :, rows, cols]
+    shape = (c, *kernel_size, n, *out_hw)
+    if out is not None and (out.shape != shape or out.dtype != x.dtype):
+        raise ValueError(f"im2col: out has shape {out.shape} and dtype {out.dtype}, but the "
+                         f"result needs shape {shape} and dtype {x.dtype}")
+    col = out if out is not None else array_module(x).empty(shape, dtype=x.dtype)
+
+    def copy_channels(part: slice) -> None:  # channels never mix: threads split them
+        for i, j in np.ndindex(*kernel_size):
+            rows, cols = tap_window(i, j, out_hw, stride, dilation)
+            col[part, i, j] = x_padded[part, :, rows, cols]
+    run_in_parts(copy_channels, c, col.nbytes)
     return col
 
 
@@ -74,9 +89,12 @@ def col2im(col: Array, x_shape: tuple[int, int, int, int], kernel_size: Pair, st
         return gpu.col2im(col, x_shape, kernel_size, stride, padding, dilation, out_hw)
     x_padded = padded_zeros(x_shape, padding, like=col)
     x_by_channel = x_padded.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view, written through
-    for i, j in np.ndindex(*kernel_size):
-        rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        # Within one tap no two output pixels read the same input pixel, so `+=` is safe;
-        # overlaps between taps are summed across iterations.
-        x_by_channel[:, :, rows, cols] += col[:, i, j]
+
+    def add_channels(part: slice) -> None:  # channels never mix: threads split them
+        for i, j in np.ndindex(*kernel_size):
+            rows, cols = tap_window(i, j, out_hw, stride, dilation)
+            # Within one tap no two output pixels read the same input pixel, so `+=` is
+            # safe; overlaps between taps are summed across iterations, in tap order.
+            x_by_channel[part, :, rows, cols] += col[part, i, j]
+    run_in_parts(add_channels, x_shape[1], col.nbytes)
     return crop_hw(x_padded, padding)

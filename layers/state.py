@@ -73,6 +73,7 @@ def load_state_dict_into(module: Module, state_dict: Mapping[str, Tensor | Array
     for key, source in sources.items():
         target = targets[key]
         target.data[...] = backend.to_device(source, target.device)  # casts to target's dtype
+        target._bump_version()
     return IncompatibleKeys(missing, unexpected)
 
 

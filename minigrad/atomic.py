@@ -88,8 +88,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield temp
         _fsync(temp)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         temp.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno is not None and error.filename is None:
+            error.filename = str(path)  # e.g. disk full: name the file being written
         raise
     if os.name == "posix":  # flush the rename itself (Windows cannot open a folder)
         _fsync(path.parent)

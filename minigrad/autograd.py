@@ -51,6 +51,21 @@ Edge = tuple[Any, int]  # where a gradient goes: (creator Function, output index
 Hook = Callable[[Any], Any]  # a tensor hook: gradient Tensor -> replacement Tensor or None
 
 
+class VersionCounter:
+    """How many times a tensor's data was modified in place.
+
+    One counter is shared by a tensor and its ``detach()``-ed aliases (they share
+    the data). A Function notes the counter's value when it saves a tensor for
+    backward; if the value has moved on by backward time, the saved data is not
+    what forward saw and backward raises instead of returning wrong gradients.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
 class Tensor:
     """An array (``.data``: NumPy on the CPU, CuPy on a GPU) that can record gradients.
 
@@ -65,7 +80,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_device", "requires_grad", "grad", "_node", "_index", "_hooks",
-                 "name", "__weakref__")
+                 "name", "_versions", "__weakref__")
     __array_priority__ = 1000  # numpy_array + tensor calls Tensor.__radd__
 
     def __init__(self, data: object, dtype: DTypeLike = None, device: str | None = None,
@@ -86,6 +101,7 @@ class Tensor:
         self._node = None
         self._index = 0
         self._hooks = None
+        self._versions = VersionCounter()
         self.grad = None
         self.name = None
         self.requires_grad = False
@@ -101,6 +117,7 @@ class Tensor:
         t._node = node
         t._index = index
         t._hooks = None
+        t._versions = VersionCounter()
         t.grad = None
         t.name = None
         t.requires_grad = node is not None
@@ -131,10 +148,7 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's name; ``numel()`` is PyTorch's)."""
-        return self._data.size
+    # ``size`` (the element count, callable as PyTorch's ``size()``) is in minigrad/tensor.py
 
     @property
     def dtype(self) -> np.dtype:
@@ -214,8 +228,20 @@ class Tensor:
         return self
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data but cut from the graph."""
-        return Tensor._make(self._data)
+        """A tensor sharing this data (and its version counter) but cut from the graph."""
+        t = Tensor._make(self._data)
+        t._versions = self._versions
+        return t
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's data was modified in place (PyTorch's ``_version``)."""
+        return self._versions.value
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of ``.data``: graphs that saved this tensor before
+        the change refuse to run backward through it (see ``Function.saved_inputs``)."""
+        self._versions.value += 1
 
     def backward(self, gradient: Tensor | Array | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
@@ -261,6 +287,8 @@ def as_tensor_like(value: Tensor | Array | float, ref: Tensor) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
+    if backend.is_cupy_array(value):
+        return Tensor._make(value)  # already on a device (ops check that it is ref's)
     if isinstance(value, (bool, int, float)):
         if ref.dtype.kind == "f":
             dtype = ref.dtype
@@ -271,11 +299,11 @@ def as_tensor_like(value: Tensor | Array | float, ref: Tensor) -> Tensor:
         else:
             dtype = ref.dtype if ref.dtype.kind in "iu" else np.dtype(np.int64)
         if dtype.kind in "iu" and not isinstance(value, bool):
-            array = np.asarray(value, dtype=np.int64).astype(dtype)  # wraps, as PyTorch: uint8 - 2
-        else:
-            array = np.asarray(value, dtype=dtype)
-    else:
-        array = np.asarray(backend.to_numpy(value) if backend.is_cupy_array(value) else value)
+            value = np.int64(value).astype(dtype).item()  # wraps, as PyTorch: uint8 - 2
+        if ref.device == "cpu":
+            return Tensor._make(np.asarray(value, dtype=dtype))
+        return Tensor._make(backend.full((), value, dtype, ref.device))  # made on the device
+    array = np.asarray(value)
     if ref.device != "cpu":
         array = backend.to_device(array, ref.device)
     return Tensor._make(array)
@@ -392,9 +420,13 @@ class Function:
         self._input_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
         self._output_meta = tuple([(y._data.shape, y._data.dtype) for y in outputs])
         if self._saved_input_ids:
-            self._saved_input_tensors = tuple([inputs[i] for i in self._saved_input_ids])
+            saved = tuple([inputs[i] for i in self._saved_input_ids])
+            self._saved_input_tensors = saved
+            self._saved_input_versions = tuple([t._versions.value for t in saved])
         if self._saved_output_ids:
             self._saved_output_arrays = {j: outputs[j]._data for j in self._saved_output_ids}
+            # outputs are new tensors (version 0): keep their counters to see later changes
+            self._saved_output_counters = {j: outputs[j]._versions for j in self._saved_output_ids}
         for index, y in enumerate(outputs):
             if y._data.dtype.kind == "f":
                 y._node, y._index, y.requires_grad = self, index, True
@@ -410,15 +442,35 @@ class Function:
 
     @property
     def saved_inputs(self) -> tuple[Tensor, ...]:
+        """The inputs saved by ``save_inputs``, checked to be unmodified since forward."""
         self._check_alive()
+        for k, (t, version) in enumerate(zip(self._saved_input_tensors,
+                                             self._saved_input_versions)):
+            if t._versions.value != version:
+                self._raise_modified(f"input {self._saved_input_ids[k]}", t, version)
         return self._saved_input_tensors
 
     @property
     def saved_outputs(self) -> tuple[Tensor, ...]:
         """Saved outputs rebuilt as Tensors whose creator is this Function."""
         self._check_alive()
+        for j in self._saved_output_ids:
+            if self._saved_output_counters[j].value != 0:
+                output = Tensor._make(self._saved_output_arrays[j])
+                output._versions = self._saved_output_counters[j]
+                self._raise_modified(f"output {j}", output, 0)
         return tuple(Tensor._make(self._saved_output_arrays[j], node=self, index=j)
                      for j in self._saved_output_ids)
+
+    def _raise_modified(self, which: str, t: Tensor, version: int) -> None:
+        name = f" {t.name!r}" if t.name else ""
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an "
+            f"in-place operation: {which} of {type(self).__name__}, the tensor{name} of "
+            f"shape {tuple(t.shape)} and dtype {t.dtype}, is at version {t._versions.value}; "
+            f"expected version {version} (its value when {type(self).__name__} ran forward). "
+            f"Don't modify it (an optimizer step, an init_ function, +=, add_, ...) between "
+            f"forward and backward, or modify a copy (.clone() / .detach() + new tensor).")
 
     def _check_alive(self) -> None:
         if getattr(self, "_released", False):
@@ -461,8 +513,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     capture: if given, return the gradients of these tensors instead of
     accumulating into leaves' ``.grad`` (``grad()`` semantics).
     """
-    state = _BackwardState(capture)
+    state = _BackwardState(capture, retain_graph)
     for root, g in zip(roots, root_grads):
+        state.exposed.add(id(g._data))  # the caller's array: a leaf's .grad must not be it
         state.send(root._edge(), g)
     with GradMode(create_graph):
         while state.heap:
@@ -484,8 +537,12 @@ class _BackwardState:
     """The bookkeeping of one backward pass: gradients waiting at each Function,
     the heap of Functions to visit, leaf gradients, and ``grad()``'s captures."""
 
-    def __init__(self, capture: Sequence[Tensor] | None) -> None:
+    def __init__(self, capture: Sequence[Tensor] | None, retain_graph: bool = False) -> None:
         self.pending: dict[Function, list[Tensor | None]] = {}
+        # ids of gradient arrays that something else may hold (the caller's root gradients,
+        # what hooks and captures saw, what another leaf got): a leaf's .grad copies these
+        self.exposed: set[int] = set()
+        self.retain_graph = retain_graph  # a retained graph may hand out its arrays again
         self.heap: list[Function] = []
         self.leaf_grads: dict[int, list] = {}      # id(leaf) -> [leaf, summed grad]
         self.capture = capture
@@ -520,8 +577,10 @@ class _BackwardState:
         for index, g in enumerate(grads):
             if g is not None:
                 for hook in (fn._hooks or {}).get(index, ()):
+                    self.exposed.add(id(g._data))
                     new = hook(g)
                     grads[index] = g = new if new is not None else g
+                    self.exposed.add(id(g._data))
             if self.capture_keys is not None and (id(fn), index) in self.capture_keys:
                 self.captured[self.capture_keys[(id(fn), index)]] = g
         return [g if g is not None else _zeros(shape, dtype, fn)
@@ -531,23 +590,31 @@ class _BackwardState:
         """Run leaf hooks; store leaf gradients in ``.grad`` or return the captures."""
         for leaf, g in self.leaf_grads.values():
             for hook in leaf._hooks or ():
+                self.exposed.add(id(g._data))
                 new = hook(g)
                 g = new if new is not None else g
             if self.capture_keys is not None:
                 if id(leaf) in self.capture_keys:
                     self.captured[self.capture_keys[id(leaf)]] = g
                 continue
-            if not create_graph:
+            if not create_graph and leaf.grad is None and self._may_alias(g._data):
                 g = Tensor._make(g._data.copy())  # .grad never aliases another tensor's memory
+            self.exposed.add(id(g._data))
             leaf.grad = g if leaf.grad is None else leaf.grad + g
         if self.capture is None:
             return None
         return [self.captured.get(k) for k in range(len(self.capture))]
 
+    def _may_alias(self, array: Array) -> bool:
+        """Whether a gradient array may share memory with something the caller can reach.
+        Copying the others would only cost time (a copy of a transposed 100 M-element
+        weight gradient took longer than the matrix product that made it)."""
+        return (self.retain_graph or array.base is not None or id(array) in self.exposed)
+
 
 def _zeros(shape: tuple[int, ...], dtype: np.dtype, fn: Function) -> Tensor:
     """Zero gradient for an output nobody used."""
-    return Tensor._make(backend.to_device(np.zeros(shape, dtype=dtype), fn._device))
+    return Tensor._make(backend.full(shape, 0, dtype, fn._device))
 
 
 def _check_count(fn: Function, input_grads: tuple[Tensor | None, ...]) -> None:

@@ -44,6 +44,12 @@ def cuda_is_available() -> bool:
     return _import_cupy() is not None
 
 
+def device_count() -> int:
+    """How many CUDA GPUs are visible (0 without CuPy or a GPU)."""
+    cp = _import_cupy()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
 def cupy() -> ModuleType:
     """The CuPy module, or a clear error saying why the GPU cannot be used."""
     cp = _import_cupy()
@@ -98,6 +104,17 @@ def to_device(array: Array, device: str) -> Array:
                            f"{cp.cuda.runtime.getDeviceCount()} CUDA device(s) are visible")
     with cp.cuda.Device(index):
         return cp.asarray(array)
+
+
+def full(shape: tuple[int, ...], fill_value: bool | int | float, dtype: np.dtype,
+         device: str) -> Array:
+    """An array of ``shape`` filled with ``fill_value``, made on ``device`` (a canonical
+    string) itself: no host array is copied over, so a constant costs no transfer."""
+    if device == "cpu":
+        return np.full(shape, fill_value, dtype=dtype)
+    cp = cupy()
+    with cp.cuda.Device(int(device.split(":")[1])):
+        return cp.full(shape, fill_value, dtype=dtype)
 
 
 def to_numpy(array: Array) -> np.ndarray:

@@ -112,3 +112,64 @@ def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) 
 def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape, dtype and device of ``t``."""
     return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: DTypeLike = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape, dtype and device of ``t``."""
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=t.device,
+                requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) with the shape, dtype and device of ``t``."""
+    return rand(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with the shape, dtype and device of ``t``."""
+    return randn(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None, device: str = "cpu",
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32 by
+    default, as ``torch.linspace``)."""
+    if int(steps) < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    array = np.linspace(start, end, int(steps)).astype(_float_dtype(dtype))
+    return _finish(array, device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: str = "cpu",
+        requires_grad: bool = False) -> Tensor:
+    """The ``n × m`` identity matrix (``m = n`` by default)."""
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def randint(*args: int | Sequence[int], size: Sequence[int] | None = None,
+            dtype: DTypeLike = None, device: str = "cpu") -> Tensor:
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or
+    ``randint(low, high, size)`` as in PyTorch (``size`` a tuple, positional or keyword);
+    int64 by default.
+
+    >>> import minigrad as mg
+    >>> mg.randint(3, 7, (2, 5)).shape
+    (2, 5)
+    """
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        *args, size = args
+    if size is None or len(args) not in (1, 2):
+        raise TypeError("randint(high, size) or randint(low, high, size): give the bounds "
+                        "as ints and size as a tuple")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    if int(high) <= int(low):
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    array = random.generator().integers(int(low), int(high), _shape((size,)))
+    return _finish(array.astype(np.int64 if dtype is None else dtype), device, False)
+
+
+def randperm(n: int, dtype: DTypeLike = None, device: str = "cpu") -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 by default)."""
+    array = random.generator().permutation(int(n))
+    return _finish(array.astype(np.int64 if dtype is None else dtype), device, False)

@@ -81,8 +81,10 @@ def _calculate_correct_fan(t: Tensor, mode: str) -> int:
 
 # ---- basic fills --------------------------------------------------------------------------
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    """Write host ``values`` into ``t.data`` in place: cast to t's dtype, on t's device."""
+    """Write host ``values`` into ``t.data`` in place: cast to t's dtype, on t's device
+    (an in-place change: graphs that saved t refuse to backward, as in PyTorch)."""
     t.data[...] = backend.to_device(values, t.device)
+    t._bump_version()
     return t
 
 
@@ -118,6 +120,7 @@ def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.
 def constant_(t: Tensor, val: float) -> Tensor:
     """Fill ``t`` with ``val``."""
     t.data[...] = val
+    t._bump_version()
     return t
 
 

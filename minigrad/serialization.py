@@ -448,14 +448,18 @@ def read_arrays(path: str | os.PathLike, names: Iterable[str] | None = None, *,
     return arrays, skeleton
 
 
-def load(path: str | os.PathLike, device: str = "cpu", verify: bool = True) -> Any:
+def load(path: str | os.PathLike, device: str = "cpu", verify: bool = True, *,
+         map_location: str | None = None, weights_only: bool | None = None) -> Any:
     """Read what :func:`save` wrote; Tensors come back on ``device``.
 
     A safetensors/npz file written by another program (e.g. a torchvision
     state dict) loads as a flat dict of NumPy arrays. verify: see :func:`read_arrays`.
     Raises FileNotFoundError, or ValueError naming the path for a malformed file.
+    PyTorch's ``map_location`` (a device) is another name for ``device``; ``weights_only``
+    is accepted and changes nothing: minigrad never unpickles, so loading is always as
+    safe as PyTorch's ``weights_only=True``.
     """
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(device if map_location is None else map_location)
     path = Path(path)
     arrays, skeleton = read_arrays(path, verify=verify)
     if skeleton is None:

@@ -9,16 +9,17 @@ above them and attaches each op to ``Tensor`` from the table below, so
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
 
 from . import backend
 from .autograd import DTypeLike, Tensor
-from .ops import (activation, arithmetic, compare, conversion, elementwise, reduction, shape,
-                  sorting)
+from .ops import (activation, arithmetic, compare, conversion, elementwise, inplace, reduction,
+                  shape, sorting)
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "is_tensor", "numel"]
 
 
 def _reflected(op: Callable[[object, object], Tensor]) -> Callable[[Tensor, object], Tensor]:
@@ -26,14 +27,28 @@ def _reflected(op: Callable[[object, object], Tensor]) -> Callable[[Tensor, obje
     return lambda self, other: op(other, self)
 
 
-def to(self: Tensor, target: str | DTypeLike) -> Tensor:
-    """Move to a device (``"cpu"``, ``"cuda"``, ``"cuda:N"``) or cast to a dtype.
+def to(self: Tensor, *targets: str | DTypeLike | Tensor, device: str | None = None,
+       dtype: DTypeLike = None, non_blocking: bool = False) -> Tensor:
+    """Move to a device (``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``mg.device(...)``) and/or
+    cast to a dtype, in PyTorch's forms: ``x.to("cuda")``, ``x.to(mg.float64)``,
+    ``x.to("cuda", mg.float16)``, ``x.to(device=..., dtype=...)``, ``x.to(other)`` (other's
+    device and dtype). ``non_blocking`` is accepted; copies are synchronous.
 
     Differentiable: gradients flow back to the original device/dtype.
     """
-    if _is_dtype(target):
-        return conversion.astype(self, np.dtype(target))
-    return conversion.to_device(self, backend.normalize_device(target))
+    for target in targets:
+        if isinstance(target, Tensor):
+            device, dtype = target.device, target.dtype
+        elif _is_dtype(target):
+            dtype = target
+        else:
+            device = target
+    result = self
+    if dtype is not None:
+        result = conversion.astype(result, np.dtype(dtype))
+    if device is not None:
+        result = conversion.to_device(result, backend.normalize_device(device))
+    return result
 
 
 def _is_dtype(value: object) -> bool:
@@ -97,6 +112,100 @@ def dim(self: Tensor) -> int:
     return self.ndim
 
 
+def index(self: Tensor) -> int:
+    """``operator.index(x)``: a one-element integer (or bool) tensor as a Python int, so it
+    can index a list or a range (``classes[pred.argmax()]``), as in PyTorch."""
+    if self.dtype.kind not in "iub" or self.size != 1:
+        raise TypeError(f"only integer tensors of a single element can be converted to an "
+                        f"index, got dtype {self.dtype} and shape {self.shape}")
+    return int(self.item())
+
+
+# PyTorch's tensor type names, for x.type() ("minigrad.FloatTensor" like "torch.FloatTensor")
+TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+              "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+              "int32": "IntTensor", "int64": "LongTensor", "bool": "BoolTensor"}
+_DTYPE_OF_TYPE_NAME = {name: dtype for dtype, name in TYPE_NAMES.items()}
+
+
+def type_name_or_cast(self: Tensor, dtype: DTypeLike = None) -> str | Tensor:
+    """``x.type()``: PyTorch's type name, ``"minigrad.FloatTensor"`` (``"minigrad.cuda.
+    FloatTensor"`` on a GPU). ``x.type(dtype)``: ``x`` cast to ``dtype``, which may also be
+    such a name (``"torch.LongTensor"`` too)."""
+    if dtype is None:
+        where = "cuda." if self.device != "cpu" else ""
+        return f"minigrad.{where}{TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+    if isinstance(dtype, str) and dtype.rpartition(".")[2] in _DTYPE_OF_TYPE_NAME:
+        dtype = _DTYPE_OF_TYPE_NAME[dtype.rpartition(".")[2]]
+    return to(self, dtype=dtype)
+
+
+def matrix_transpose(self: Tensor) -> Tensor:
+    """``x.t()``: a 2-D tensor transposed; 0-D and 1-D tensors as they are (PyTorch's ``t``)."""
+    if self.ndim > 2:
+        raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                         f"{self.shape}; use transpose(dim0, dim1) or permute")
+    return shape.transpose(self, 0, 1) if self.ndim == 2 else self
+
+
+class SizeOrCount(int):
+    """What ``x.size`` is: the element count (NumPy's ``size``), and callable as PyTorch's
+    ``size()``: ``x.size()`` is the shape, ``x.size(d)`` the length of axis ``d``.
+
+    >>> import minigrad as mg
+    >>> x = mg.zeros(2, 3)
+    >>> x.size, x.size(), x.size(-1)
+    (6, (2, 3), 3)
+    """
+
+    def __new__(cls, shape: tuple[int, ...]) -> SizeOrCount:
+        count = super().__new__(cls, math.prod(shape))
+        count.shape = shape
+        return count
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[int, ...]]]:  # pickle / deepcopy
+        return SizeOrCount, (self.shape,)
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size({dim}): dimension out of range for a tensor of shape "
+                             f"{self.shape}")
+        return self.shape[dim]
+
+
+def size(self: Tensor) -> SizeOrCount:
+    """The number of elements, callable as ``size()`` / ``size(dim)`` (:class:`SizeOrCount`)."""
+    return SizeOrCount(self._data.shape)
+
+
+def as_numpy_array(self: Tensor, dtype: DTypeLike = None, copy: bool | None = None
+                   ) -> np.ndarray:
+    """``np.asarray(x)`` (matplotlib's ``imshow(x)``, NumPy functions on x): the values of a
+    CPU tensor, as PyTorch allows. Refused, as in PyTorch, for a tensor that requires grad
+    (NumPy would silently drop its graph: use ``x.detach()``) and for a GPU tensor (copy it
+    with ``x.cpu()`` or ``x.numpy()``: an implicit copy off the GPU is a hidden sync)."""
+    if self.requires_grad:
+        raise RuntimeError("can't convert a tensor that requires grad to a NumPy array; use "
+                           "x.detach().numpy()")
+    if self.device != "cpu":
+        raise TypeError(f"can't convert a {self.device} tensor to a NumPy array implicitly; "
+                        f"use x.cpu() or x.numpy()")
+    array = self._data if dtype is None else self._data.astype(dtype, copy=False)
+    return array.copy() if copy else array
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a minigrad Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of ``x`` (``torch.numel``)."""
+    return x.numel()
+
+
 def python_round(self: Tensor, ndigits: int | None = None) -> Tensor:
     """``round(x)`` and ``round(x, n)``: elementwise, as PyTorch (a tensor, not a number)."""
     return elementwise.round(self, 0 if ndigits is None else ndigits)
@@ -111,7 +220,8 @@ METHODS: dict[str, Callable | property] = {
     "__pow__": arithmetic.pow, "__rpow__": _reflected(arithmetic.pow),
     "__matmul__": arithmetic.matmul, "__rmatmul__": _reflected(arithmetic.matmul),
     "__neg__": arithmetic.neg, "__pos__": lambda self: self,
-    "__abs__": elementwise.abs, "__round__": python_round,
+    "__abs__": elementwise.abs, "__round__": python_round, "__index__": index,
+    "__array__": as_numpy_array,
     "__getitem__": shape.getitem,
     "__eq__": compare.eq, "__ne__": compare.ne, "__lt__": compare.lt,
     "__le__": compare.le, "__gt__": compare.gt, "__ge__": compare.ge,
@@ -126,6 +236,8 @@ METHODS: dict[str, Callable | property] = {
     "prod": reduction.prod, "max": reduction.max, "min": reduction.min,
     "amax": reduction.amax, "amin": reduction.amin,
     "argmax": reduction.argmax, "argmin": reduction.argmin, "cumsum": reduction.cumsum,
+    "all": reduction.all, "any": reduction.any,
+    "isclose": compare.isclose, "allclose": compare.allclose,
     # sorting
     "sort": sorting.sort, "argsort": sorting.argsort, "topk": sorting.topk,
     # shapes
@@ -134,10 +246,14 @@ METHODS: dict[str, Callable | property] = {
     "swapdims": shape.transpose, "permute": shape.permute, "flatten": shape.flatten,
     "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze, "expand": shape.broadcast_to,
     "expand_as": expand_as, "broadcast_to": shape.broadcast_to, "pad": shape.pad,
-    "flip": shape.flip, "gather": shape.gather, "dim": dim,
+    "flip": shape.flip, "gather": shape.gather, "dim": dim, "t": matrix_transpose,
+    "size": property(size), "repeat": shape.repeat, "contiguous": lambda self: self,
+    "nonzero": elementwise.nonzero, "masked_fill": elementwise.masked_fill,
+    "split": shape.split, "chunk": shape.chunk,
     "T": property(shape.reverse_axes), "mT": property(shape.swap_last_axes),
     # elementwise math
     "exp": elementwise.exp, "log": elementwise.log, "sqrt": elementwise.sqrt,
+    "sin": elementwise.sin, "cos": elementwise.cos,
     "abs": elementwise.abs, "round": elementwise.round,
     "clip": elementwise.clip, "clamp": elementwise.clip,
     "maximum": elementwise.maximum, "minimum": elementwise.minimum,
@@ -146,7 +262,10 @@ METHODS: dict[str, Callable | property] = {
     "softmax": activation.softmax, "log_softmax": activation.log_softmax,
     # devices and dtypes
     "to": to, "astype": to, "cpu": cpu, "cuda": cuda, "float": float32, "double": float64,
-    "half": float16, "int": int32, "long": int64, "bool": boolean,
+    "half": float16, "int": int32, "long": int64, "bool": boolean, "type": type_name_or_cast,
+    "is_cuda": property(lambda self: self.device != "cpu"),
+    # in-place ops (x += y, add_, zero_, x[i] = v, ...) and clone: see minigrad/ops/inplace.py
+    **inplace.METHODS,
 }
 
 for _name, _method in METHODS.items():

@@ -16,3 +16,8 @@ def device(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+# conftest.py files hold fixtures, not doctests: collecting them as doctest modules would
+# import them all under the one name "conftest", which fails when several test folders are
+# passed at once (pytest tests/data tests/distributed).
+collect_ignore_glob = ["*/conftest.py"]

@@ -12,6 +12,13 @@ uses and then increments. Epoch ``e``
 So the batches of an epoch depend only on (seed, epoch): not on ``num_workers`` and not on
 which thread finished first. ``state_dict()`` holds both numbers, to resume a run.
 
+Samplers. ``sampler=`` replaces the loader's own order by any object with ``__iter__`` (dataset
+indices) and ``__len__``, as in PyTorch (and, as there, not together with ``shuffle=True``).
+A sampler with ``set_epoch`` (``minigrad.distributed.DistributedSampler``) is set to the
+loader's epoch before each epoch's indices are drawn: PyTorch leaves that call to the training
+loop, minigrad's loader makes it because it counts the epochs itself (so ``state_dict()``
+still resumes the order; calling ``set_epoch`` yourself with the same numbers changes nothing).
+
 Workers. ``num_workers > 0`` loads whole batches in a thread pool, keeping up to
 ``prefetch_factor * num_workers`` batches in flight while the training step runs. Threads
 suffice because the heavy parts (Pillow's decoding and resizing, most NumPy work) release
@@ -20,8 +27,8 @@ re-raised in the main thread with a note naming the item's index. The pool lives
 epoch, or for the loader's lifetime with ``persistent_workers=True``.
 
 PyTorch's arguments. ``DataLoader`` takes ``torch.utils.data.DataLoader``'s keyword arguments
-``pin_memory``, ``persistent_workers``, ``prefetch_factor``, ``generator``, ``worker_init_fn``
-and ``timeout`` (see the class docstring for what each does here); ``sampler``,
+``sampler``, ``pin_memory``, ``persistent_workers``, ``prefetch_factor``, ``generator``,
+``worker_init_fn`` and ``timeout`` (see the class docstring for what each does here);
 ``batch_sampler`` and ``multiprocessing_context`` are not supported.
 """
 from __future__ import annotations
@@ -30,7 +37,7 @@ import itertools
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -44,6 +51,7 @@ from .dataset import Dataset
 from .rng import epoch_generator, item_rng
 
 Batch = tuple[np.ndarray, ...]
+Sampler = Iterable[int]  # with __len__ too (PyTorch's Sampler protocol)
 
 
 def to_tensor(array: np.ndarray, device: str) -> Tensor:
@@ -70,6 +78,10 @@ class DataLoader:
         dataset: a :class:`Dataset` (``len`` and ``[i] -> (image, label)``).
         batch_size: items per batch; the last batch may be smaller unless ``drop_last``.
         shuffle: visit the items in a new random order each epoch.
+        sampler: the dataset indices to visit, in order (``iter(sampler)``, ``len(sampler)``
+            of them), instead of ``range(len(dataset))``; excludes ``shuffle=True``. Its
+            ``set_epoch(epoch)``, if it has one, is called before each epoch's indices are
+            drawn (see the module docstring).
         drop_last: skip the last batch when it has fewer than ``batch_size`` items.
         num_workers: threads that load batches ahead; 0 loads in the main thread.
         seed: seed of the shuffling and of the per-item transform generators.
@@ -102,7 +114,8 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False, *,
-                 drop_last: bool = False, num_workers: int = 0, seed: int | None = None,
+                 sampler: Sampler | None = None, drop_last: bool = False,
+                 num_workers: int = 0, seed: int | None = None,
                  device: str = "cpu",
                  collate_fn: Callable[[list[tuple[Any, int]]], Batch] | None = None,
                  prefetch_factor: int | None = None, persistent_workers: bool = False,
@@ -124,9 +137,17 @@ class DataLoader:
             raise ValueError(f"timeout must be non-negative, got {timeout}")
         if seed is not None and generator is not None:
             raise ValueError("give the loader a seed or a generator, not both")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle: the sampler "
+                             "decides the order (DistributedSampler shuffles by itself)")
+        if sampler is not None and not (hasattr(sampler, "__iter__")
+                                        and hasattr(sampler, "__len__")):
+            raise TypeError(f"sampler must have __iter__ (the indices) and __len__, got "
+                            f"{type(sampler).__name__}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
+        self.sampler = sampler
         self.drop_last = bool(drop_last)
         self.num_workers = int(num_workers)
         self.prefetch_factor = 2 if prefetch_factor is None else int(prefetch_factor)
@@ -145,7 +166,8 @@ class DataLoader:
 
     def __len__(self) -> int:
         """The number of batches per epoch."""
-        full, rest = divmod(len(self.dataset), self.batch_size)
+        items = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        full, rest = divmod(items, self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
     def set_epoch(self, epoch: int) -> None:
@@ -163,10 +185,24 @@ class DataLoader:
 
     def batch_indices(self, epoch: int) -> list[np.ndarray]:
         """The dataset indices of every batch of ``epoch``: ``len(self)`` int arrays."""
-        n = len(self.dataset)
-        order = epoch_generator(self.seed, epoch).permutation(n) if self.shuffle else np.arange(n)
+        order = self.order(epoch)
         starts = range(0, len(self) * self.batch_size, self.batch_size)
         return [order[start:start + self.batch_size] for start in starts]
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The dataset indices ``epoch`` visits, in order: the sampler's (set to ``epoch``
+        first), a permutation seeded by (seed, epoch) with ``shuffle``, else 0, 1, 2, ..."""
+        if self.sampler is None:
+            n = len(self.dataset)
+            return epoch_generator(self.seed, epoch).permutation(n) if self.shuffle \
+                else np.arange(n)
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+        order = np.fromiter(iter(self.sampler), dtype=np.int64)
+        if len(order) != len(self.sampler):
+            raise ValueError(f"the sampler gave {len(order)} indices but its len() is "
+                             f"{len(self.sampler)}")
+        return order
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         """Start epoch ``self.epoch`` (and count it): an iterator over its batches."""

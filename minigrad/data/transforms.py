@@ -7,7 +7,9 @@ entry; every transform returns a NumPy array). A typical training pipeline::
              ToArray(), Normalize(mean, std)])
 
 Everything before ``ToArray`` works on channels-last images; ``ToArray`` makes the float32
-``C×H×W`` array the network wants, and ``Normalize`` works on that.
+``C×H×W`` array the network wants, and ``Normalize`` works on that. ``ToTensor`` is
+torchvision's name and result: the same values as a minigrad Tensor (``Normalize`` and the
+DataLoader take either), for code ported from PyTorch.
 
 Randomness: a random transform is called as ``t(image, rng=None)`` and draws only from
 ``rng``, so the same seed gives the same output. With ``rng=None`` it uses the generator
@@ -25,6 +27,8 @@ import numpy as np
 
 from kernels.geometry import pair
 
+from ..creation import from_numpy
+from ..tensor import Tensor
 from . import color, image_ops
 from .rng import resolve
 
@@ -86,6 +90,15 @@ class ToArray(Transform):
         return image_ops.to_float(np.ascontiguousarray(array))
 
 
+class ToTensor(ToArray):
+    """torchvision's ``ToTensor``: :class:`ToArray`'s float32 ``C×H×W`` values in [0, 1], as
+    a CPU Tensor (sharing the array), so ``transform(image).to(device)`` works as in PyTorch.
+    """
+
+    def __call__(self, image: Any, rng: np.random.Generator | None = None) -> Tensor:
+        return from_numpy(super().__call__(image))
+
+
 # The per-channel mean and std of ImageNet's training images (RGB, in [0, 1]): the
 # normalisation torchvision's pretrained models expect.
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -105,7 +118,10 @@ class Normalize(Transform):
         self._mean = np.array(self.mean, dtype=np.float32)[:, None, None]
         self._std = np.array(self.std, dtype=np.float32)[:, None, None]
 
-    def __call__(self, image: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def __call__(self, image: np.ndarray | Tensor, rng: np.random.Generator | None = None
+                 ) -> np.ndarray | Tensor:
+        if isinstance(image, Tensor):  # after ToTensor: a Tensor in, a Tensor out
+            return from_numpy(self(image.numpy())).to(image.device)
         if image.ndim < 3 or image.shape[-3] != len(self.mean):
             raise ValueError(f"Normalize with {len(self.mean)} channels expects a C×H×W array "
                              f"(apply ToArray first), got shape {image.shape}")

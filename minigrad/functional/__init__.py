@@ -5,7 +5,8 @@ Names, arguments and defaults follow ``torch.nn.functional``; images are NCHW.
 from ..ops.activation import leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, tanh
 from .dropout import dropout
 from .linear import linear
-from .loss import cross_entropy, mse_loss, nll_loss
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                   mse_loss, nll_loss, one_hot)
 from .conv import conv2d, conv_transpose2d, set_workspace_limit, workspace_limit
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .padding import pad

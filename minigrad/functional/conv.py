@@ -22,7 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 import kernels
+from kernels import workspace
 from kernels.geometry import Pair, dilated_span, pair
 
 from .. import backend
@@ -74,6 +77,15 @@ def _out_hw(in_hw: tuple[int, int], kernel: Pair, geo: ConvGeometry) -> Pair:
     return kernels.output_hw(in_hw, kernel, *geo.window())
 
 
+def _columns(x: Array, kernel: Pair, geo: ConvGeometry) -> Array:
+    """im2col of ``x`` (a batch chunk); on the CPU into this thread's reused scratch buffer
+    (valid until the next call: see kernels/workspace.py)."""
+    if type(x) is not np.ndarray:
+        return kernels.im2col(x, kernel, *geo.window())
+    shape = (x.shape[1], *kernel, x.shape[0], *_out_hw(x.shape[2:], kernel, geo))
+    return kernels.im2col(x, kernel, *geo.window(), out=workspace.scratch("im2col", shape, x.dtype))
+
+
 def _gemm_forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
     xp = backend.get_array_module(x)
     n, c_in, h, w_in = x.shape
@@ -82,10 +94,14 @@ def _gemm_forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
     oh, ow = _out_hw((h, w_in), (kh, kw), geo)
     weight = w.reshape(g, c_out // g, -1)
     y = xp.empty((c_out, n, oh, ow), dtype=x.dtype)
-    for part in _batch_chunks(n, c_in * kh * kw * oh * ow * x.itemsize):
-        col = kernels.im2col(x[part], (kh, kw), *geo.window())
+    parts = _batch_chunks(n, c_in * kh * kw * oh * ow * x.itemsize)
+    for part in parts:
+        col = _columns(x[part], (kh, kw), geo)
         rows = col.shape[3] * oh * ow
-        y[:, part] = (weight @ col.reshape(g, -1, rows)).reshape(c_out, -1, oh, ow)
+        if len(parts) == 1:  # the product lands in y directly (y is contiguous: a view)
+            xp.matmul(weight, col.reshape(g, -1, rows), out=y.reshape(g, c_out // g, rows))
+        else:
+            y[:, part] = (weight @ col.reshape(g, -1, rows)).reshape(c_out, -1, oh, ow)
     return y.transpose(1, 0, 2, 3)  # (C_out, N, ...) -> (N, C_out, ...) view
 
 
@@ -99,7 +115,9 @@ def _gemm_input_grad(gy: Array, w: Array, x_shape: tuple[int, ...], geo: ConvGeo
     gx = xp.empty(x_shape, dtype=gy.dtype)
     for part in _batch_chunks(n, c_in * kh * kw * oh * ow * gy.itemsize):
         g_out = gy[part].transpose(1, 0, 2, 3).reshape(g, c_out // g, -1)
-        col = (weight_t @ g_out).reshape(c_in, kh, kw, -1, oh, ow)
+        col_shape = (g, weight_t.shape[1], g_out.shape[2])
+        col = (xp.matmul(weight_t, g_out, out=workspace.scratch("col2im", col_shape, gy.dtype))
+               if xp is np else weight_t @ g_out).reshape(c_in, kh, kw, -1, oh, ow)
         gx[part] = kernels.col2im(col, (col.shape[3], c_in, h, w_in), (kh, kw), *geo.window())
     return gx
 
@@ -112,7 +130,7 @@ def _gemm_weight_grad(x: Array, gy: Array, w_shape: tuple[int, ...], geo: ConvGe
     _, _, oh, ow = gy.shape
     gw = xp.zeros((g, c_out // g, c_in // g * kh * kw), dtype=x.dtype)
     for part in _batch_chunks(n, c_in * kh * kw * oh * ow * x.itemsize):
-        col = kernels.im2col(x[part], (kh, kw), *geo.window())
+        col = _columns(x[part], (kh, kw), geo)
         rows = col.shape[3] * oh * ow
         g_out = gy[part].transpose(1, 0, 2, 3).reshape(g, c_out // g, rows)
         # dW = dY col^T, computed as (col dY^T)^T: with the long axis (N*H_out*W_out) as

@@ -1,4 +1,5 @@
-"""Loss functions: cross-entropy (softmax + negative log-likelihood), NLL, MSE."""
+"""Loss functions: cross-entropy (softmax + negative log-likelihood), NLL, MSE, binary
+cross-entropy (on probabilities, or on logits with a stable log-sigmoid)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..ops.activation import log_softmax
+from ..ops.elementwise import abs, clip, exp, log, maximum
 from ..ops.reduction import mean, sum
 from ..tensor import Tensor
 
@@ -51,8 +53,9 @@ def _one_sample(loss_fn: Callable[..., Tensor], scores: Tensor, target: Tensor,
     return loss.reshape(()) if reduction == "none" else loss
 
 
-def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """Validate integer class indices against scores of shape (N, C, ...)."""
+def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> bool:
+    """Validate integer class indices against scores of shape (N, C, ...); whether any
+    target is ``ignore_index``."""
     if target.device != scores.device:
         raise RuntimeError(f"target is on {target.device} but the scores are on {scores.device}")
     if target.dtype.kind not in "iu":
@@ -63,12 +66,17 @@ def _check_target(scores: Tensor, target: Tensor, ignore_index: int) -> Tensor:
                          f"got {target.shape}")
     num_classes = scores.shape[1]
     classes = target.data
-    out_of_range = (classes != ignore_index) & ((classes < 0) | (classes >= num_classes))
-    if bool(out_of_range.any()):  # one wait for the device; the details only on failure
+    xp = backend.get_array_module(classes)
+    ignored = classes == ignore_index
+    out_of_range = ~ignored & ((classes < 0) | (classes >= num_classes))
+    # both answers in one read from the device (a single wait on a GPU, the only one a
+    # loss makes); the details are fetched only on failure
+    any_out_of_range, any_ignored = xp.stack([out_of_range.any(), ignored.any()]).tolist()
+    if any_out_of_range:
         bad = int(classes[out_of_range].reshape(-1)[0])
         raise IndexError(f"target class {bad} is out of range for {num_classes} classes "
                          f"(valid: 0..{num_classes - 1})")
-    return target
+    return any_ignored
 
 
 def _check_weight(weight: Tensor | None, scores: Tensor) -> None:
@@ -80,15 +88,17 @@ def _check_weight(weight: Tensor | None, scores: Tensor) -> None:
 class _Targets:
     """Flattened targets with what weighting needs: ``index`` (ignored entries set to class
     0, so they can still be gathered) and ``scale`` (N*d,) = weight[target], 0 where
-    ``target == ignore_index`` — or None when every scale would be 1."""
+    ``target == ignore_index`` — or None when every scale would be 1 (no weight, and
+    ``any_ignored``, from :func:`_check_target`, false)."""
 
-    def __init__(self, target: Tensor, weight: Tensor | None, ignore_index: int) -> None:
+    def __init__(self, target: Tensor, weight: Tensor | None, ignore_index: int,
+                 any_ignored: bool) -> None:
         xp = backend.get_array_module(target.data)
         flat = target.data.reshape(-1)
         keep = flat != ignore_index
         self.shape = target.shape
         self.index = xp.where(keep, flat, 0)
-        if weight is None and bool(keep.all()):
+        if weight is None and not any_ignored:
             self.scale = None
             return
         dtype = weight.dtype if weight is not None else np.float32
@@ -135,8 +145,8 @@ def nll_loss(log_probs: Tensor, target: Tensor, reduction: str = "mean", *,
         return _one_sample(nll_loss, log_probs, target, reduction, weight=weight,
                            ignore_index=ignore_index)
     _check_weight(weight, log_probs)
-    target = _check_target(log_probs, target, ignore_index)
-    targets = _Targets(target, weight, ignore_index)
+    any_ignored = _check_target(log_probs, target, ignore_index)
+    targets = _Targets(target, weight, ignore_index, any_ignored)
     picked = targets.pick(_classes_last(log_probs))
     return targets.reduce(targets.weighted(-picked), reduction)
 
@@ -162,9 +172,9 @@ def cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean",
                            label_smoothing=label_smoothing, weight=weight,
                            ignore_index=ignore_index)
     _check_weight(weight, logits)
-    target = _check_target(logits, target, ignore_index)
+    any_ignored = _check_target(logits, target, ignore_index)
     log_probs = _classes_last(log_softmax(logits, axis=1))
-    targets = _Targets(target, weight, ignore_index)
+    targets = _Targets(target, weight, ignore_index, any_ignored)
     nll = targets.weighted(-targets.pick(log_probs))
     if label_smoothing == 0.0:
         return targets.reduce(nll, reduction)
@@ -185,3 +195,77 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
                          f"differ")
     diff = input - target
     return _reduce(diff * diff, reduction)
+
+
+def _as_like(target: object, input: Tensor, name: str) -> Tensor:
+    """``target`` as a Tensor of input's dtype and device, with input's shape."""
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=input.dtype, device=input.device)
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} "
+                         f"differ")
+    return target
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p = ``input`` in [0, 1] and targets
+    y (any shape, the same for both); each log is clamped at -100, as PyTorch does, so
+    p = 0 or 1 gives a large finite loss. ``weight`` (broadcast to input) scales each term.
+    Prefer :func:`binary_cross_entropy_with_logits` on raw scores: it is stable.
+    """
+    _check_reduction(reduction)
+    target = _as_like(target, input, "binary_cross_entropy")
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+        log_p, log_not_p = clip(log(input), -100.0), clip(log(1.0 - input), -100.0)
+    losses = -(target * log_p + (1.0 - target) * log_not_p)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(``input``) against targets y, from the raw scores z:
+
+        loss = (1 - y) z + (1 + (w_pos - 1) y) softplus(-z),
+
+    with the stable softplus(t) = log(1 + e^t) = max(t, 0) + log(1 + e^-|t|) (no overflow
+    for large |z|). ``pos_weight`` (broadcast along the last dimension, one per class)
+    weights the positive term; ``weight`` scales each element's loss. Shapes: input and
+    target alike, any shape.
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> round(F.binary_cross_entropy_with_logits(mg.tensor([0.0]), mg.tensor([1.0])).item(), 4)
+    0.6931
+    """
+    _check_reduction(reduction)
+    target = _as_like(target, input, "binary_cross_entropy_with_logits")
+    # max(-z, 0) splits its gradient at z = 0 and d|z|/dz is 0 there, so the gradient at
+    # z = 0 is softplus'(0) = 1/2, exactly
+    softplus_of_minus_z = maximum(-input, 0.0) + log(1.0 + exp(-abs(input)))
+    scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
+    losses = (1.0 - target) * input + scale * softplus_of_minus_z
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def one_hot(target: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (any shape, integer) -> int64 ``(*target.shape, num_classes)`` with a 1
+    at each index, as ``torch.nn.functional.one_hot``; ``num_classes=-1`` means
+    ``target.max() + 1``. Not differentiable (its input is integer).
+
+    >>> import minigrad as mg, minigrad.functional as F
+    >>> F.one_hot(mg.tensor([2, 0]), 3).tolist()
+    [[0, 0, 1], [1, 0, 0]]
+    """
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"one_hot needs integer class indices, got dtype {target.dtype}")
+    classes = target.data
+    if num_classes < 0:
+        if classes.size == 0:
+            raise ValueError("one_hot of an empty tensor needs num_classes")
+        num_classes = int(classes.max()) + 1
+    if classes.size and bool(((classes < 0) | (classes >= num_classes)).any()):
+        raise IndexError(f"one_hot: class indices must be in 0..{num_classes - 1}, got "
+                         f"{int(classes.min())}..{int(classes.max())}")
+    xp = backend.get_array_module(classes)
+    return Tensor._make((classes[..., None] == xp.arange(num_classes)).astype(np.int64))

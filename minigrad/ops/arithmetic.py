@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import backend
 from ..backend import Array
 from ..autograd import Function, Tensor, as_tensors
-from .broadcasting import broadcast_apply, broadcastable
+from .broadcasting import broadcast_apply, broadcastable, promote
 from .conversion import astype
 from .elementwise import log, where
 from .shape import reshape, sum_to, swap_last_axes
@@ -82,17 +82,15 @@ class Pow(Function):
     def backward(self, gy: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.saved_inputs
         ga = gb = None
+        # The masks are applied everywhere, not only when some element needs them: asking
+        # "any?" would pull a value off the GPU (a sync) at every backward.
         if self.needs_input_grad[0]:
-            constant = b.data == 0
-            slope = b * a ** (b - 1)
-            if constant.any():
-                slope = where(Tensor._make(constant), 0.0, slope)
-            ga = sum_to(gy * slope, a.shape)
+            constant = Tensor._make(b.data == 0)
+            ga = sum_to(gy * where(constant, 0.0, b * a ** (b - 1)), a.shape)
         if self.needs_input_grad[1]:
             (y,) = self.saved_outputs
-            zero_base = (a.data == 0) & (b.data >= 0)
-            if zero_base.any():        # y log(a) -> y log(1) = 0 there
-                a = where(Tensor._make(zero_base), 1.0, a)
+            zero_base = Tensor._make((a.data == 0) & (b.data >= 0))
+            a = where(zero_base, 1.0, a)   # y log(a) -> y log(1) = 0 there
             gb = sum_to(gy * y * log(a), b.shape)
         return ga, gb
 
@@ -150,7 +148,15 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a: Tensor | float, b: Tensor | float) -> Tensor:
     """a ** b with broadcasting (either may be a Python number): ``2 ** int_tensor`` stays
-    integer, ``0.5 ** int_tensor`` is float32."""
+    integer, ``0.5 ** int_tensor`` is float32; bool ** bool and integers to negative integer
+    powers are refused, as in PyTorch."""
+    if isinstance(a, Tensor) and a.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+        raise ValueError(f"integers to negative integer powers are not allowed ({a.dtype} "
+                         f"tensor ** {b}); use a float base, e.g. x.float() ** {b}")
+    a, b = promote(a, b)
+    if a.dtype.kind == "b":
+        raise TypeError("pow is not defined for bool tensors (as in PyTorch); convert one "
+                        "operand first, e.g. x.int()")
     return broadcast_apply(Pow, a, b)
 
 

@@ -1,10 +1,12 @@
-"""Elementwise math: exp, log, sqrt, abs, clip, maximum, minimum, where."""
+"""Elementwise math: exp, log, sqrt, sin, cos, abs, clip, maximum, minimum, where,
+masked_fill."""
 from __future__ import annotations
 
 from .. import backend
 from ..backend import Array
 from ..autograd import Function, Tensor, as_tensor_like
 from .broadcasting import broadcast_apply, promote
+from .conversion import astype
 from .shape import sum_to
 
 
@@ -44,6 +46,26 @@ class Sqrt(Function):
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
         return gy / (y * 2.0)  # d sqrt(x)/dx = 1 / (2 sqrt(x))
+
+
+class Sin(Function):
+    def forward(self, x: Array) -> Array:
+        self.save_inputs(0)
+        return backend.get_array_module(x).sin(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        (x,) = self.saved_inputs
+        return gy * cos(x)  # d sin(x)/dx = cos(x)
+
+
+class Cos(Function):
+    def forward(self, x: Array) -> Array:
+        self.save_inputs(0)
+        return backend.get_array_module(x).cos(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        (x,) = self.saved_inputs
+        return -gy * sin(x)  # d cos(x)/dx = -sin(x)
 
 
 class Abs(Function):
@@ -154,6 +176,16 @@ def sqrt(x: Tensor) -> Tensor:
     return Sqrt.apply(x)
 
 
+def sin(x: Tensor) -> Tensor:
+    """Sine (x in radians)."""
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """Cosine (x in radians)."""
+    return Cos.apply(x)
+
+
 def abs(x: Tensor) -> Tensor:
     """Absolute value."""
     return Abs.apply(x)
@@ -187,14 +219,20 @@ def minimum(a: Tensor | float, b: Tensor | float) -> Tensor:
     return broadcast_apply(Minimum, a, b)
 
 
-def where(condition: Tensor | Array, a: Tensor | float, b: Tensor | float) -> Tensor:
+def where(condition: Tensor | Array, a: Tensor | float | None = None,
+          b: Tensor | float | None = None) -> Tensor | tuple[Tensor, ...]:
     """Elementwise ``a if condition else b`` (all three broadcast together). ``a`` and
     ``b`` may be Python numbers, both of them too (``where(c, 4, 2)`` is int64).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch.
 
     >>> import minigrad as mg
     >>> mg.where(mg.tensor([True, False]), 4, 2).tolist()
     [4, 2]
     """
+    if a is None and b is None and isinstance(condition, Tensor):
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where(condition, a, b) needs both a and b (or neither)")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor) and isinstance(condition, Tensor):
         a = as_tensor_like(a, condition)       # numbers alone: int64 / float32, on its device
     a, b = promote(a, b)
@@ -208,3 +246,37 @@ def where(condition: Tensor | Array, a: Tensor | float, b: Tensor | float) -> Te
     if condition.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     return broadcast_apply(Where, a, b, condition=condition)
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: float | Tensor) -> Tensor:
+    """``x`` with ``value`` where ``mask`` (a bool tensor broadcast to x) is True, keeping
+    x's dtype and shape (``torch.masked_fill``). Differentiable in x (and in a Tensor value).
+
+    >>> import minigrad as mg
+    >>> mg.tensor([1.0, 2.0, 3.0]).masked_fill(mg.tensor([True, False, True]), 0).tolist()
+    [0.0, 2.0, 0.0]
+    """
+    filled = where(mask, value, x)
+    if filled.shape != x.shape:
+        raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
+                         f"the tensor's shape {x.shape}")
+    return filled if filled.dtype == x.dtype else astype(filled, x.dtype)
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """Indices of the non-zero elements of ``x``: an int64 ``(count, x.ndim)`` tensor, one
+    row per element in row-major order, or with ``as_tuple`` one ``(count,)`` tensor per axis
+    (what ``x[...]`` takes). Not differentiable; the count is read from the device.
+
+    >>> import minigrad as mg
+    >>> mg.tensor([[0, 3], [5, 0]]).nonzero().tolist()
+    [[0, 1], [1, 0]]
+    """
+    xp = backend.get_array_module(x.data)
+    per_axis = xp.nonzero(x.data.reshape(1) if x.ndim == 0 else x.data)
+    per_axis = [i.astype("int64", copy=False) for i in per_axis]
+    if as_tuple:
+        return tuple(_constant(i) for i in per_axis)
+    if x.ndim == 0:  # one row per non-zero element, no columns (as PyTorch)
+        return _constant(xp.zeros((per_axis[0].shape[0], 0), dtype="int64"))
+    return _constant(xp.stack(per_axis, axis=1))

@@ -1,5 +1,5 @@
 """Reductions over axes and scans: sum, mean, var, std, prod, max/min (and amax/amin),
-argmax/argmin, cumsum.
+argmax/argmin, all/any, cumsum.
 
 Axes are named PyTorch's way, ``dim=None, keepdim=False``, or NumPy's, ``axis=None,
 keepdims=False`` (keyword only). ``dim``/``axis`` is None (all axes), an int, or a tuple of
@@ -112,17 +112,16 @@ def _share_among_ties(gy: Tensor, x: Tensor, y: Tensor, axes: tuple[int, ...]) -
     the result (or NaN, where the result is NaN) gets gy / k, every other element 0."""
     xp = backend.get_array_module(x.data)
     result = y.data.reshape(_kept_shape(x.shape, axes))
-    chosen = x.data == result
-    result_nan = xp.isnan(result)
-    if result_nan.any():
-        chosen |= xp.isnan(x.data) & result_nan
+    # NaN != NaN, so the NaN elements are added to the winners where the result is NaN
+    # (unconditionally: testing for NaNs first would be a GPU sync)
+    chosen = (x.data == result) | (xp.isnan(x.data) & xp.isnan(result))
     is_extremum = chosen.astype(x.dtype)
     share = is_extremum / is_extremum.sum(axis=axes, keepdims=True)
     return _expand_back(gy, x.shape, axes) * Tensor._make(share)
 
 
 def _check_nonempty(x: Tensor, axes: tuple[int, ...], name: str) -> None:
-    if any(x.shape[a] == 0 for a in axes):
+    if builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{name}: cannot reduce an empty axis of a tensor of shape {x.shape}")
 
 
@@ -307,6 +306,36 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: in
     int64, not differentiable."""
     return _arg_extremum(x, dim if axis is None else axis,
                          keepdim if keepdims is None else keepdims, largest=False)
+
+
+def _logical_reduction(x: Tensor, dim: Axes, keepdim: bool, axis: Axes,
+                       keepdims: bool | None, everywhere: bool) -> Tensor:
+    """``all`` (``everywhere``) or ``any`` of ``x != 0`` over the axes: a bool tensor."""
+    axes = reduction_axes(x, dim, axis)
+    keep = keepdim if keepdims is None else keepdims
+    xp = backend.get_array_module(x.data)
+    truth = x.data.astype(bool)
+    found = truth.all(axis=axes, keepdims=keep) if everywhere else \
+        truth.any(axis=axes, keepdims=keep)
+    return Tensor._make(xp.asarray(found))
+
+
+def all(x: Tensor, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Whether every element over ``dim`` (None = all) is non-zero: a bool tensor (not
+    differentiable). ``bool(x.all())`` for a Python answer.
+
+    >>> import minigrad as mg
+    >>> mg.tensor([[1, 0], [2, 3]]).all(dim=1).tolist()
+    [False, True]
+    """
+    return _logical_reduction(x, dim, keepdim, axis, keepdims, everywhere=True)
+
+
+def any(x: Tensor, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Whether some element over ``dim`` (None = all) is non-zero: a bool tensor."""
+    return _logical_reduction(x, dim, keepdim, axis, keepdims, everywhere=False)
 
 
 class CumSum(Function):

@@ -258,11 +258,8 @@ class IndexAdd(Function):
         out = xp.zeros(self.shape, dtype=g.dtype)
         if _is_basic(self.index):
             out[self.index] = g  # slices never repeat an element
-        elif xp is np:
-            np.add.at(out, self.index, g)
         else:
-            import cupyx
-            cupyx.scatter_add(out, self.index, g)
+            xp.add.at(out, self.index, g)  # NumPy's and CuPy's ufunc.at alike
         return out
 
     def backward(self, ggx: Tensor) -> Tensor:
@@ -275,28 +272,40 @@ def _is_basic(index: Index) -> bool:
 
 
 def _normalize_index(x: Tensor, index: Index) -> Index:
-    """Unwrap Tensors / lists in an index, check dtypes, and move arrays to x's device."""
+    """Unwrap Tensors / lists in an index, check dtypes and devices.
+
+    An index Tensor or device (CuPy) array must be on x's device (a RuntimeError names
+    both otherwise); host data (lists, NumPy arrays) is copied to x's device.
+    """
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             out.append(int(item))
-            continue
-        if item is None or item is Ellipsis or isinstance(item, slice):
+        elif item is None or item is Ellipsis or isinstance(item, slice):
             out.append(item)
-            continue
-        if isinstance(item, Tensor):
-            if item.device != x.device:
-                raise RuntimeError(f"index is on {item.device} but the indexed tensor is on "
-                                   f"{x.device}")
-            array = item.data
         else:
-            array = np.asarray(item)
-        if array.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be integer or bool, "
-                             f"got dtype {array.dtype}")
-        out.append(backend.to_device(array, x.device) if x.device != "cpu" else array)
+            out.append(_index_array(x, item))
     return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _index_array(x: Tensor, item: Tensor | Array | Sequence[int] | bool) -> Array:
+    """One array entry of an index, as an integer or bool array on x's device."""
+    if isinstance(item, Tensor) or backend.is_cupy_array(item):
+        array = item.data if isinstance(item, Tensor) else item
+        device = backend.device_of(array)
+        if device != x.device:
+            raise RuntimeError(f"the index is on {device} but the indexed tensor (shape "
+                               f"{x.shape}) is on {x.device}; move the index with "
+                               f".to({x.device!r})")
+    else:
+        array = np.asarray(item)
+        if x.device != "cpu":
+            array = backend.to_device(array, x.device)
+    if array.dtype.kind not in "iub":
+        raise IndexError(f"tensors used as indices must be integer or bool, "
+                         f"got dtype {array.dtype}")
+    return array
 
 
 def _integers_first(index: tuple) -> tuple[tuple, tuple]:
@@ -425,6 +434,58 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
+          ) -> tuple[Tensor, ...]:
+    """Cut ``x`` along ``dim`` into pieces of ``split_size`` (the last may be smaller) or of
+    the given sizes (which must add up to ``x.shape[dim]``), as ``torch.split``. Each piece
+    is a differentiable slice of ``x``: (5, 2) split by 2 -> (2, 2), (2, 2), (1, 2)."""
+    if x.ndim == 0:
+        raise ValueError("split needs a tensor with at least one dimension, got a 0-d tensor")
+    dim = normalize_axis(dim, x.ndim, "dim")
+    size = x.shape[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step < 1:
+            raise ValueError(f"split_size must be positive, got {step}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] or [0]
+    else:
+        sizes = [int(n) for n in split_size_or_sections]
+        if sum(sizes) != size or any(n < 0 for n in sizes):
+            raise ValueError(f"split sizes {sizes} do not add up to {size}, the size of dim "
+                             f"{dim} of a tensor of shape {x.shape}")
+    lead = (slice(None),) * dim
+    ends = np.cumsum(sizes).tolist()
+    return tuple(getitem(x, lead + (slice(end - n, end),)) for n, end in zip(sizes, ends))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``x`` along ``dim`` into ``chunks`` pieces of ``ceil(size / chunks)`` each, the
+    last smaller, as ``torch.chunk`` (so there may be fewer than ``chunks`` pieces)."""
+    if int(chunks) < 1:
+        raise ValueError(f"chunks must be positive, got {chunks}")
+    size = x.shape[normalize_axis(dim, x.ndim, "dim")] if x.ndim else 0
+    return split(x, max(math.ceil(size / int(chunks)), 1), dim)
+
+
+def repeat(x: Tensor, *repeats: int | Sequence[int]) -> Tensor:
+    """PyTorch's ``repeat`` (NumPy's ``tile``): ``x`` copied ``repeats[i]`` times along axis
+    i; with more repeats than axes, x gets leading axes of size 1 first. (2, 3).repeat(2, 1, 2)
+    is (2, 2, 6). Differentiable: each copy's gradient is summed back.
+
+    Built from a broadcast: x of shape (s0, s1) is viewed as (1, s0, 1, s1), broadcast to
+    (r0, s0, r1, s1) and merged into (r0 s0, r1 s1), so backward is the sum over the copies.
+    """
+    repeats = _shape_args(repeats)
+    if len(repeats) < x.ndim or any(r < 0 for r in repeats):
+        raise ValueError(f"repeat: need one non-negative count per dimension of {x.shape} (or "
+                         f"more), got {repeats}")
+    sizes = (1,) * (len(repeats) - x.ndim) + x.shape
+    interleaved = tuple(n for size in sizes for n in (1, size))
+    spread = tuple(n for r, size in zip(repeats, sizes) for n in (r, size))
+    copies = broadcast_to(reshape(x, interleaved), spread)
+    return reshape(copies, tuple(r * size for r, size in zip(repeats, sizes)))
+
+
 def gather(x: Tensor, dim: int, index: Tensor | Array) -> Tensor:
     """PyTorch's ``gather``: ``out[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (and so on).
 
@@ -432,7 +493,8 @@ def gather(x: Tensor, dim: int, index: Tensor | Array) -> Tensor:
     outside ``dim``; the result has index's shape. Differentiable in x (the gradient is
     scattered back, repeated indices adding up), as it is built on ``x[...]``.
     """
-    data = index.data if isinstance(index, Tensor) else np.asarray(index)
+    data = index.data if isinstance(index, Tensor) or backend.is_cupy_array(index) \
+        else np.asarray(index)
     if data.dtype.kind not in "iu" or data.ndim != x.ndim:
         raise ValueError(f"gather: index must be an integer tensor with {x.ndim} dimensions "
                          f"like the input {x.shape}, got dtype {data.dtype} and shape "

@@ -42,14 +42,19 @@ def accurate_sum(x: Array, axes: tuple[int, ...], keepdims: bool = False) -> Arr
 
 
 def _serial_axes(x: np.ndarray, axes: tuple[int, ...]) -> tuple[int, ...]:
-    """The reduced axes NumPy accumulates row by row: all but the trailing run of reduced
-    axes of a C-contiguous array (that run is its pairwise inner loop)."""
-    if not x.flags.c_contiguous:
-        return axes
-    tail = x.ndim
-    while tail - 1 in axes:
-        tail -= 1
-    return tuple(a for a in axes if a < tail)
+    """The reduced axes NumPy accumulates row by row: all but the innermost run of reduced
+    axes *in memory* (NumPy iterates in memory order and merges that run into its pairwise
+    inner loop). For a C-ordered array the run is the trailing reduced axes; for a view such
+    as a convolution's output (N, C, H, W) laid out as (C, N, H, W) it is N, H and W."""
+    inner, run_stride = set(), x.itemsize
+    for a in sorted(range(x.ndim), key=lambda a: abs(x.strides[a])):  # innermost first
+        if x.shape[a] == 1:
+            continue
+        if a not in axes or abs(x.strides[a]) != run_stride:
+            break
+        inner.add(a)
+        run_stride *= x.shape[a]
+    return tuple(a for a in axes if a not in inner and x.shape[a] > 1)
 
 
 def _halve(x: np.ndarray, axis: int) -> np.ndarray:

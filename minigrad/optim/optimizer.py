@@ -133,6 +133,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p.data, p.grad.data, self.state[p], group)
+                    p._bump_version()  # a graph that saved p now refuses to backward
         return loss
 
     def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:

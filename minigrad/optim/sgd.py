@@ -58,7 +58,7 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = get_array_module(param).array(grad)
             else:
                 buf *= momentum
-                buf += (1 - dampening) * grad               # b ← μb + (1-τ)g
+                buf += grad if dampening == 0 else (1 - dampening) * grad  # b ← μb + (1-τ)g
             if group["nesterov"]:
                 grad = grad + momentum * buf                # g ← g + μb
             else:

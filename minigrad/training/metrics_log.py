@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,20 @@ class MetricsLog:
 
     Opening an existing file (a resumed run) keeps its rows up to ``keep_epochs``,
     so nothing already logged is lost. A damaged file (not CSV, no ``epoch`` column,
-    epochs out of order, a value that is not a number) raises ValueError naming it.
+    other columns than ``columns`` when given, epochs out of order, a value that is not a
+    number) raises ValueError naming it.
     """
 
-    def __init__(self, path: str | os.PathLike, keep_epochs: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, keep_epochs: int | None = None,
+                 columns: Sequence[str] | None = None) -> None:
         self.path = Path(path)
         self.rows: list[dict[str, Any]] = []
         if self.path.exists() and keep_epochs is not None:
-            self.rows = [row for row in read_rows(self.path) if int(row["epoch"]) <= keep_epochs]
+            rows = read_rows(self.path)
+            if columns is not None and rows and list(rows[0]) != list(columns):
+                raise ValueError(f"{self.path} is damaged: its columns are {list(rows[0])}, "
+                                 f"expected {list(columns)}; repair or delete it")
+            self.rows = [row for row in rows if int(row["epoch"]) <= keep_epochs]
 
     @property
     def epochs(self) -> list[int]:

@@ -6,6 +6,7 @@ The training command line, started in any of three ways (same options, same beha
     python -m minigrad.training --model resnet18 --data imagefolder:~/imagenette2-160 \
         --image-size 64 --epochs 10 --augment
     python examples/train.py --out runs/fm --resume           # from a checkout
+    mpiexec -n 2 minigrad-train --distributed                 # 2 ranks: distributed_run
 
 Every epoch it writes OUT/checkpoint.safetensors atomically (model, optimizer, scheduler,
 epoch, RNG and loader state, the run's options), then evaluates top-1/top-5 on the test
@@ -43,25 +44,33 @@ from layers import models
 
 from .. import optim
 from ..backend import cuda_is_available, normalize_device
-from ..data import DataLoader, Subset, datasets
+from ..data import Subset, datasets
 from ..data import transforms as T
 from ..data.fashion_subsets import FASHION_MNIST_MEAN, FASHION_MNIST_STD
 from ..random import manual_seed
 from ..serialization import read_arrays, save
 from .checkpoint import read_checkpoint, restore_checkpoint, save_checkpoint
+from .distributed_run import OneProcess, add_distributed_options, exit_status, start_world
 from .interrupts import InterruptGuard
-from .loop import EpochStats, RunningStats, evaluate, train_one_epoch
+from .loop import EpochStats, RunningStats, train_one_epoch
 from .metrics_log import MetricsLog, plot_curves
 from .run_lock import RunLock, RunLocked
 
 CHECKPOINT = "checkpoint.safetensors"
+# The columns of OUT/metrics.csv, one row per epoch (Run.finish_epoch writes them).
+METRICS_COLUMNS = ("epoch", "lr", "train_loss", "train_top1", "test_loss", "test_top1",
+                   "test_top5", "seconds", "images_per_second")
 # Options that define a run: --resume refuses to change them (the checkpoint stores them).
 RUN_OPTIONS = ("model", "data", "optimizer", "lr", "weight_decay", "batch_size", "limit",
                "schedule", "seed", "augment", "image_size", "freeze_backbone",
                "train_images", "classes")
+# Run options that the data decides rather than the command line, and how to name them.
+DERIVED_OPTIONS = {"train_images": "training images", "classes": "classes"}
 # Schedules whose shape does not depend on --epochs, so a resumed run may train longer.
 EXTENSIBLE_SCHEDULES = ("step", "none")
 WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+MAX_IMAGE_SIZE = 4096   # a crop of 4096² RGB floats is 200 MB per image already
+MAX_WORKERS = 256       # loader threads; more only exhausts the process's thread limit
 
 
 class UsageError(Exception):
@@ -88,9 +97,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _number(kind: type, minimum: float, strict: bool) -> Any:
+def _number(kind: type, minimum: float, strict: bool, maximum: float = math.inf) -> Any:
     """An argparse type: ``kind`` (int or float), finite, above (``strict``) or at least
-    ``minimum``."""
+    ``minimum``, and at most ``maximum``."""
     relation = ">" if strict else ">="
 
     def parse(text: str) -> int | float:
@@ -101,6 +110,8 @@ def _number(kind: type, minimum: float, strict: bool) -> Any:
                 f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
         if not math.isfinite(value) or value < minimum or (strict and value == minimum):
             raise argparse.ArgumentTypeError(f"must be {relation} {minimum:g}, got {text}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}, got {text}")
         return value
     return parse
 
@@ -120,6 +131,11 @@ def device_option(text: str) -> str:
 def parse_args(argv: list[str] | None, prog: str | None = None) -> argparse.Namespace:
     """The command line's options (``argv=None``: ``sys.argv[1:]``); ``prog`` names the
     command in ``--help`` (default: the script's file name). Bad values raise UsageError."""
+    return build_parser(prog).parse_args(argv)
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser (errors raise :class:`UsageError`)."""
     p = _Parser(prog=prog, description=__doc__.splitlines()[0],
                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="small_cnn",
@@ -129,8 +145,8 @@ def parse_args(argv: list[str] | None, prog: str | None = None) -> argparse.Name
                         "tiny-imagenet:PATH")
     p.add_argument("--data-root", default=None, help="where to look for Fashion-MNIST first")
     p.add_argument("--download", action="store_true", help="download Fashion-MNIST if missing")
-    p.add_argument("--image-size", type=_number(int, 8, False), default=64,
-                   help="crop size for folder datasets (at least 8)")
+    p.add_argument("--image-size", type=_number(int, 8, False, MAX_IMAGE_SIZE), default=64,
+                   help=f"crop size for folder datasets (8 to {MAX_IMAGE_SIZE})")
     p.add_argument("--cache", default=None, help="folder for a decoded-image cache (folders)")
     p.add_argument("--epochs", type=positive_int, default=6)
     p.add_argument("--batch-size", type=positive_int, default=128)
@@ -153,9 +169,11 @@ def parse_args(argv: list[str] | None, prog: str | None = None) -> argparse.Name
     p.add_argument("--stop-after", type=positive_int, default=None, metavar="N",
                    help="stop after N training batches in total, saving a checkpoint to "
                         "--resume from (as Ctrl-C does)")
-    p.add_argument("--workers", type=non_negative_int, default=2, help="data-loading threads")
+    p.add_argument("--workers", type=_number(int, 0, False, MAX_WORKERS), default=2,
+                   help=f"data-loading threads (at most {MAX_WORKERS})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p.parse_args(argv)
+    add_distributed_options(p)
+    return p
 
 
 # ---- data ------------------------------------------------------------------------------
@@ -288,9 +306,14 @@ def build_scheduler(args: argparse.Namespace, optimizer: Any, steps_per_epoch: i
 
 
 # ---- the run ---------------------------------------------------------------------------
+def output_path(args: argparse.Namespace) -> Path:
+    """The output folder's path: ``--out``, or ``runs/<data>-<model>``."""
+    return Path(args.out or f"runs/{args.data.split(':')[0]}-{args.model}")
+
+
 def output_folder(args: argparse.Namespace) -> Path:
     """The output folder (created); ``--resume`` needs one that holds a checkpoint."""
-    out = Path(args.out or f"runs/{args.data.split(':')[0]}-{args.model}")
+    out = output_path(args)
     if args.resume and not (out / CHECKPOINT).exists():
         raise UsageError(f"--resume: there is no {out / CHECKPOINT} to resume from")
     out.mkdir(parents=True, exist_ok=True)
@@ -305,10 +328,19 @@ def run_options(args: argparse.Namespace, train_images: int, classes: int) -> di
     return options
 
 
+def describe_change(name: str, saved: Any, current: Any) -> str:
+    """One changed run option for :func:`check_resume_options`'s message."""
+    def shown(value: Any) -> Any:
+        return "the default" if value is None else value
+    if name in DERIVED_OPTIONS:  # not options themselves: what the data gives
+        return f"{DERIVED_OPTIONS[name]} {shown(current)} (the run has {shown(saved)})"
+    return f"--{name.replace('_', '-')} {shown(current)} (the run has {shown(saved)})"
+
+
 def check_resume_options(saved: dict[str, Any], current: dict[str, Any], done_epochs: int,
                          path: Path) -> None:
     """Refuse a ``--resume`` whose options cannot continue the saved run (UsageError)."""
-    changed = [f"--{name.replace('_', '-')} {current[name]} (the run has {saved.get(name)})"
+    changed = [describe_change(name, saved.get(name), current[name])
                for name in RUN_OPTIONS if saved.get(name) != current[name]]
     if changed:
         raise UsageError(f"cannot resume {path} with other options: {'; '.join(changed)}. "
@@ -336,10 +368,12 @@ def progress_bar(args: argparse.Namespace, total: int, epoch: int, initial: int)
 class Run:
     """One training run: the objects it trains and the files it writes in ``out``."""
 
-    def __init__(self, args: argparse.Namespace, out: Path, guard: InterruptGuard) -> None:
+    def __init__(self, args: argparse.Namespace, out: Path, guard: InterruptGuard,
+                 world: OneProcess | None = None) -> None:
         self.args, self.out, self.guard = args, out, guard
+        self.world = world if world is not None else OneProcess()  # ranks: distributed_run
         self.checkpoint = out / CHECKPOINT
-        device = args.device
+        device = self.world.device(args.device)
         if device.startswith("cuda") and not cuda_is_available():
             raise UsageError(f"--device {args.device}: no usable GPU (CuPy with CUDA is "
                              f"needed); use --device cpu")
@@ -355,7 +389,7 @@ class Run:
         saved = None
         if args.resume:
             try:
-                saved = read_checkpoint(self.checkpoint)
+                saved = self.world.from_main(read_checkpoint, self.checkpoint)
             except ValueError as e:
                 raise UsageError(f"cannot resume from {self.checkpoint}: {e}") from None
         step_size = max(1, args.epochs // 3)
@@ -375,10 +409,15 @@ class Run:
         self.model.to(device)
         self.optimizer = build_optimizer(args, trainable_parameters(self.model,
                                                                     args.freeze_backbone))
-        self.train_loader = DataLoader(self.train_set, args.batch_size, shuffle=True,
-                                       drop_last=True, num_workers=args.workers,
-                                       seed=args.seed, device=device)
-        self.test_loader = DataLoader(self.test_set, 500, num_workers=args.workers, device=device)
+        self.net = self.world.wrap(self.model, args.seed)  # what trains: DDP on several ranks
+        try:
+            self.train_loader = self.world.train_loader(self.train_set, args.batch_size,
+                                                        seed=args.seed, device=device,
+                                                        num_workers=args.workers)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        self.test_loader = self.world.test_loader(self.test_set, num_workers=args.workers,
+                                                  device=device)
         self.scheduler, self.per_batch = build_scheduler(args, self.optimizer,
                                                          len(self.train_loader), step_size)
         self.start_epoch = self.skip = 0
@@ -388,14 +427,15 @@ class Run:
             try:
                 restore_checkpoint(saved, self.model, self.optimizer, self.scheduler,
                                    self.train_loader)
+                self.running_state = self.world.resume_rank(saved["extra"])
             except ValueError as e:
                 raise UsageError(f"cannot resume from {self.checkpoint}: {e}") from None
             self.start_epoch, self.skip = saved["epoch"], saved["batch"]
-            self.running_state = saved["extra"].get("running")
             self.last_epoch_stats = saved["extra"].get("last_epoch_stats")
             print(f"resuming {out} at epoch {self.start_epoch + 1}, batch {self.skip}")
         try:
-            self.log = MetricsLog(out / "metrics.csv", keep_epochs=self.start_epoch)
+            self.log = self.world.from_main(MetricsLog, out / "metrics.csv",
+                                            keep_epochs=self.start_epoch, columns=METRICS_COLUMNS)
         except ValueError as e:
             raise UsageError(str(e)) from None
         params = sum(p.numel() for p in self.model.parameters())
@@ -404,11 +444,14 @@ class Run:
 
     def save(self, epoch: int, batch: int, running: RunningStats | None) -> None:
         """Write the checkpoint: resume at ``epoch``, after ``batch`` of its batches."""
+        ranks = self.world.rank_states(running)  # every rank's RNG and statistics (or None)
+        if not self.world.is_main:
+            return
         save_checkpoint(self.checkpoint, self.model, self.optimizer, self.scheduler,
                         self.train_loader, epoch=epoch, batch=batch,
                         extra={"options": self.options,
                                "running": running.state_dict() if running else None,
-                               "last_epoch_stats": self.last_epoch_stats})
+                               "last_epoch_stats": self.last_epoch_stats, "ranks": ranks})
 
     def train_epoch(self, epoch: int) -> EpochStats:
         """Train epoch ``epoch`` (0-based) to its end and save; StopTraining (after saving)
@@ -433,10 +476,11 @@ class Run:
                 raise StopTraining  # an epoch's last batch goes on to the end-of-epoch save
         try:
             with self.guard.deferred():
-                train = train_one_epoch(self.model, self.train_loader, self.optimizer,
+                train = train_one_epoch(self.net, self.train_loader, self.optimizer,
                                         scheduler=self.scheduler if self.per_batch else None,
                                         progress=show, skip_batches=self.skip,
                                         on_batch_end=batch_done, running=running)
+                train = self.world.total(train)
                 if self.scheduler is not None and not self.per_batch:
                     self.scheduler.step()
                 self.last_epoch_stats = vars(train)
@@ -458,7 +502,9 @@ class Run:
     def finish_epoch(self, epoch: int, train: EpochStats) -> EpochStats:
         """Evaluate after epoch ``epoch`` (0-based), log, plot and print; returns the test
         statistics. Runs after the epoch's checkpoint is saved."""
-        test = evaluate(self.model, self.test_loader)
+        test = self.world.evaluate(self.model, self.test_loader)
+        if not self.world.is_main:
+            return test
         self.log.append({"epoch": epoch + 1, "lr": f"{self.optimizer.param_groups[0]['lr']:.6g}",
                          "train_loss": f"{train.loss:.5f}", "train_top1": f"{train.top1:.5f}",
                          "test_loss": f"{test.loss:.5f}", "test_top1": f"{test.top1:.5f}",
@@ -491,8 +537,9 @@ class Run:
                 return float("nan")
             test = self._evaluating(epoch, train)
         if test is None:
-            test = evaluate(self.model, self.test_loader)
-        save(self.model.state_dict(), self.out / "model.safetensors")
+            test = self.world.evaluate(self.model, self.test_loader)
+        if self.world.is_main:
+            save(self.model.state_dict(), self.out / "model.safetensors")
         print(f"test accuracy: top-1 {100 * test.top1:.2f}%  top-5 {100 * test.top5:.2f}%  "
               f"(weights: {self.out / 'model.safetensors'}, log: {self.out / 'metrics.csv'})")
         return test.top1
@@ -509,26 +556,39 @@ class Run:
 
 def run(args: argparse.Namespace) -> float:
     """Train and evaluate; returns the final test top-1 accuracy."""
-    out = output_folder(args)
     try:
-        lock = RunLock(out)
-        lock.acquire()
-    except RunLocked as e:
+        world = start_world(args)
+    except ValueError as e:
         raise UsageError(str(e)) from None
-    try:
+    if not world.is_main:  # rank 0 alone touches the folder, and sends what it reads
+        with world.interrupt_guard(None) as guard:
+            return Run(args, output_path(args), guard, world).train()
+    out = output_folder(args)
+    lock = RunLock(out)
+    try:  # acquired inside the try: a Ctrl-C right after taking the lock still releases it
+        lock.acquire()
         if not args.resume and (out / CHECKPOINT).exists():
             raise UsageError(f"{out} already holds a run ({out / CHECKPOINT}); pass --resume "
                              f"to continue it, or choose another --out (nothing was overwritten)")
-        with InterruptGuard() as guard:
-            return Run(args, out, guard).train()
+        with world.interrupt_guard(InterruptGuard()) as guard:
+            return Run(args, out, guard, world).train()
+    except RunLocked as e:
+        raise UsageError(str(e)) from None
     finally:
-        lock.release()
+        lock.release()  # a no-op unless this process holds the lock
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status:
     0 done (or stopped by ``--stop-after``), 1 a failed write (disk full), 2 a usage error
-    (one ``error:`` line on stderr), 130 Ctrl-C (one line saying what was saved)."""
+    (one ``error:`` line on stderr), 130 Ctrl-C (one line saying what was saved). With
+    ``--distributed`` on several ranks, a failure on any rank ends every rank with its
+    status instead of returning (see ``distributed_run``)."""
+    return exit_status(run_command_line(argv, prog))
+
+
+def run_command_line(argv: list[str] | None, prog: str | None) -> int:
+    """:func:`main`'s work, returning its exit status."""
     start = time.perf_counter()
     try:
         run(parse_args(argv, prog))

@@ -233,6 +233,9 @@ def _running(device_of):
 
 FUNCTIONAL_CASES = [
     OpCase("linear", F.linear, normals((3, 4), (5, 4), (5,)), lambda *a: tF().linear(*a)),
+    OpCase("linear_no_bias_3d", F.linear, normals((2, 3, 4), (5, 4)),
+           lambda *a: tF().linear(*a)),
+    OpCase("linear_1d", F.linear, normals((4,), (5, 4), (5,)), lambda *a: tF().linear(*a)),
     OpCase("softmax_dim_functional", lambda x: F.softmax(x, dim=1), normal(2, 3, 2),
            lambda x: tF().softmax(x, dim=1)),
     OpCase("log_softmax_dim_functional", lambda x: F.log_softmax(x, dim=0), normal(3, 4),
@@ -264,6 +267,17 @@ FUNCTIONAL_CASES = [
     OpCase("batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
            lambda r: [r.standard_normal((4, 3, 2, 2)) * 2 + 1, r.standard_normal(3), r.standard_normal(3)],
            lambda x, w, b: tF().batch_norm(x, None, None, w, b, training=True)),
+    OpCase("batch_norm_train_weight_only_2d",
+           lambda x, w: F.batch_norm(x, None, None, w, training=True),
+           lambda r: [r.standard_normal((5, 3)) * 2 + 1, r.standard_normal(3)],
+           lambda x, w: tF().batch_norm(x, None, None, w, training=True)),
+    OpCase("batch_norm_train_bias_only",
+           lambda x, b: F.batch_norm(x, None, None, None, b, training=True),
+           lambda r: [r.standard_normal((3, 2, 4)) - 1, r.standard_normal(2)],
+           lambda x, b: tF().batch_norm(x, None, None, None, b, training=True)),
+    OpCase("batch_norm_train_no_affine", lambda x: F.batch_norm(x, None, None, training=True),
+           lambda r: [r.standard_normal((2, 3, 2, 3)) * 3],
+           lambda x: tF().batch_norm(x, None, None, training=True)),
     OpCase("batch_norm_eval", lambda x, w, b: F.batch_norm(x, *_running(x), w, b, training=False),
            normals((4, 3, 2, 2), (3,), (3,)),
            lambda x, w, b: tF().batch_norm(x, __import__("torch").tensor(RUNNING_MEAN, dtype=x.dtype),
@@ -332,4 +346,124 @@ FUNCTIONAL_CASES += [
            lambda x: tF().max_pool2d(x, 3, 2, 1)),
     OpCase("max_pool2d_simple_rectangular", lambda x: F.max_pool2d_simple(x, (2, 3), (1, 2), 1),
            distinct(2, 1, 5, 7), lambda x: tF().max_pool2d(x, (2, 3), (1, 2), 1)),
+]
+
+# PyTorch's names for cutting and combining: split/chunk (each piece scaled differently, so a
+# gradient sent to the wrong piece shows), einsum, t().
+CASES += [
+    OpCase("split_sizes_dim1",
+           lambda a: mg.cat([p * float(i + 1) for i, p in enumerate(a.split([1, 3], dim=1))], 1),
+           normal(3, 4),
+           lambda a: torch_module().cat([p * float(i + 1)
+                                         for i, p in enumerate(a.split([1, 3], dim=1))], 1)),
+    OpCase("chunk_uneven",
+           lambda a: mg.cat([p * float(i + 1) for i, p in enumerate(mg.chunk(a, 3))]),
+           normal(7, 2),
+           lambda a: torch_module().cat([p * float(i + 1)
+                                         for i, p in enumerate(torch_module().chunk(a, 3))])),
+    OpCase("einsum_matmul", lambda a, b: mg.einsum("ij,jk->ik", a, b), normals((3, 4), (4, 2)),
+           lambda a, b: torch_module().einsum("ij,jk->ik", a, b)),
+    OpCase("einsum_batched_sum_out", lambda a, b: mg.einsum("bij,bj->i", a, b),
+           normals((2, 3, 4), (2, 4)), lambda a, b: torch_module().einsum("bij,bj->i", a, b)),
+    OpCase("einsum_letter_only_in_one_operand", lambda a, b: mg.einsum("ij,k->jk", a, b),
+           normals((3, 2), (4,)), lambda a, b: torch_module().einsum("ij,k->jk", a, b)),
+    OpCase("einsum_implicit_transpose", lambda a: mg.einsum("ji", a), normal(2, 3),
+           lambda a: torch_module().einsum("ji", a)),
+    OpCase("t", lambda a: a.t(), normal(3, 4), lambda a: a.t()),
+    OpCase("repeat_more_dims", lambda a: a.repeat(2, 1, 3), normal(2, 3),
+           lambda a: a.repeat(2, 1, 3)),
+    OpCase("masked_fill", lambda a: a.masked_fill(mg.tensor(WHERE_COND[0], device=a.device), -1.5),
+           normal(3, 4), lambda a: a.masked_fill(torch_module().tensor(WHERE_COND[0]), -1.5)),
+    OpCase("sin", lambda a: mg.sin(a * 2.0), normal(3, 4), lambda a: (a * 2.0).sin()),
+    OpCase("cos", lambda a: a.cos(), normal(3, 4), lambda a: a.cos()),
+]
+
+# The PyTorch modes of minigrad.functional: F.pad in each mode, padding="same"/"valid",
+# output_padding that needs dilation > stride, avg_pool2d's ceil_mode and divisor_override,
+# unbatched (one-sample) losses.
+FUNCTIONAL_CASES += [
+    OpCase(f"pad_{mode}", lambda x, mode=mode: F.pad(x, (2, 1, 1, 2), mode=mode),
+           normal(2, 3, 4, 5),
+           lambda x, mode=mode: tF().pad(x, (2, 1, 1, 2), mode=mode))
+    for mode in ("constant", "reflect", "replicate", "circular")
+] + [
+    OpCase("pad_constant_value_and_crop", lambda x: F.pad(x, (1, -1, 0, 2), value=0.5),
+           normal(2, 3, 4), lambda x: tF().pad(x, (1, -1, 0, 2), value=0.5)),
+    OpCase("conv2d_padding_same_even_kernel_dilated",
+           lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2)),
+           normals((2, 2, 5, 6), (3, 2, 2, 3), (3,)),
+           lambda x, w, b: tF().conv2d(x, w, b, padding="same", dilation=(1, 2))),
+    OpCase("conv2d_padding_valid", lambda x, w: F.conv2d(x, w, padding="valid", stride=2),
+           normals((1, 2, 6, 5), (2, 2, 3, 3)),
+           lambda x, w: tF().conv2d(x, w, padding="valid", stride=2)),
+    OpCase("conv_transpose2d_output_padding_beyond_stride",
+           lambda x, w: F.conv_transpose2d(x, w, stride=1, dilation=2, output_padding=1),
+           normals((1, 2, 3, 4), (2, 3, 3, 3)),
+           lambda x, w: tF().conv_transpose2d(x, w, stride=1, dilation=2, output_padding=1)),
+    OpCase("conv_transpose2d_output_padding_rectangular",
+           lambda x, w: F.conv_transpose2d(x, w, stride=(2, 3), padding=(1, 0),
+                                           output_padding=(1, 2)),
+           normals((2, 2, 3, 2), (2, 1, 3, 3)),
+           lambda x, w: tF().conv_transpose2d(x, w, stride=(2, 3), padding=(1, 0),
+                                              output_padding=(1, 2))),
+    OpCase("avg_pool2d_ceil_mode", lambda x: F.avg_pool2d(x, 2, ceil_mode=True),
+           normal(1, 2, 5, 5), lambda x: tF().avg_pool2d(x, 2, ceil_mode=True)),
+    OpCase("avg_pool2d_ceil_padded_exclude_pad",
+           lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+           normal(2, 1, 6, 5),
+           lambda x: tF().avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)),
+    OpCase("avg_pool2d_ceil_padded_include_pad",
+           lambda x: F.avg_pool2d(x, (3, 2), (2, 3), (1, 1), ceil_mode=True),
+           normal(1, 2, 6, 7), lambda x: tF().avg_pool2d(x, (3, 2), (2, 3), (1, 1), ceil_mode=True)),
+    OpCase("avg_pool2d_divisor_override",
+           lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=5), normal(1, 2, 6, 5),
+           lambda x: tF().avg_pool2d(x, 3, 2, 1, divisor_override=5)),
+    OpCase("avg_pool2d_divisor_override_ceil",
+           lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True, divisor_override=3), normal(1, 1, 5, 4),
+           lambda x: tF().avg_pool2d(x, 2, 2, ceil_mode=True, divisor_override=3)),
+    OpCase("cross_entropy_unbatched",
+           lambda x: F.cross_entropy(x, mg.tensor(3, device=x.device), label_smoothing=0.2),
+           normal(5),
+           lambda x: tF().cross_entropy(x, __import__("torch").tensor(3), label_smoothing=0.2)),
+    OpCase("nll_loss_unbatched_weighted",
+           lambda x: F.nll_loss(x, mg.tensor(1, device=x.device),
+                                weight=mg.tensor(CLASS_WEIGHT, dtype=x.dtype, device=x.device)),
+           normal(5),
+           lambda x: tF().nll_loss(x, __import__("torch").tensor(1),
+                                   weight=__import__("torch").tensor(CLASS_WEIGHT, dtype=x.dtype))),
+]
+
+# Binary cross-entropy: on probabilities, and on logits (values around 0 and far out, where a
+# naive log(sigmoid) would overflow), with PyTorch's weight / pos_weight.
+BCE_TARGET = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.8]])
+POS_WEIGHT = np.array([0.5, 2.0, 1.5])
+
+
+def probabilities(*shape):
+    return lambda rng: [rng.uniform(0.05, 0.95, shape)]
+
+
+def logits_wide(*shape):
+    return lambda rng: [rng.standard_normal(shape) * np.array([1.0, 8.0, 30.0])]
+
+
+FUNCTIONAL_CASES += [
+    OpCase("binary_cross_entropy",
+           lambda p: F.binary_cross_entropy(p, mg.tensor(BCE_TARGET, dtype=p.dtype, device=p.device)),
+           probabilities(2, 3),
+           lambda p: tF().binary_cross_entropy(p, torch_module().tensor(BCE_TARGET, dtype=p.dtype))),
+    OpCase("binary_cross_entropy_with_logits_weighted",
+           lambda z: F.binary_cross_entropy_with_logits(
+               z, mg.tensor(BCE_TARGET, dtype=z.dtype, device=z.device),
+               weight=mg.tensor(POS_WEIGHT[::-1].copy(), dtype=z.dtype, device=z.device),
+               pos_weight=mg.tensor(POS_WEIGHT, dtype=z.dtype, device=z.device), reduction="sum"),
+           logits_wide(2, 3),
+           lambda z: tF().binary_cross_entropy_with_logits(
+               z, torch_module().tensor(BCE_TARGET, dtype=z.dtype),
+               weight=torch_module().tensor(POS_WEIGHT[::-1].copy(), dtype=z.dtype),
+               pos_weight=torch_module().tensor(POS_WEIGHT, dtype=z.dtype), reduction="sum")),
+    OpCase("binary_cross_entropy_with_logits", lambda z: F.binary_cross_entropy_with_logits(
+               z, mg.tensor(BCE_TARGET, dtype=z.dtype, device=z.device), reduction="none"),
+           logits_wide(2, 3), lambda z: tF().binary_cross_entropy_with_logits(
+               z, torch_module().tensor(BCE_TARGET, dtype=z.dtype), reduction="none")),
 ]

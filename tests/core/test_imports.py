@@ -118,7 +118,7 @@ def floor(module: str) -> int:
     if module.startswith("kernels"):
         return 0
     if module.startswith(("minigrad.data", "minigrad.training", "minigrad.plot",
-                          "minigrad.distributed")):
+                          "minigrad.distributed", "minigrad.utils")):
         return 3
     if module.startswith("layers"):
         return 2
@@ -162,6 +162,22 @@ x = mg.randn(2, 3, 8, 8, requires_grad=True)
 F.max_pool2d(layers.Conv2d(3, 4, 3)(x), 2).sum().backward()
 assert x.grad.shape == x.shape
 print(sorted(m for m in sys.modules if m.startswith(('minigrad.data', 'minigrad.training'))))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_utils_data_is_pytorchs_spelling_imported_on_first_use():
+    """``torch.utils.data.DataLoader`` ports as ``mg.utils.data.DataLoader`` after a plain
+    ``import minigrad``, which still loads neither minigrad.data nor Pillow."""
+    code = BLOCKER.replace("'PIL', ", "") + """
+import minigrad as mg
+before = sorted(m for m in sys.modules if m.startswith(('minigrad.data', 'minigrad.utils', 'PIL')))
+from minigrad.utils.data import DataLoader, Dataset, Subset, TensorDataset, random_split
+assert mg.utils.data.DataLoader is DataLoader is mg.data.DataLoader
+print(before)
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)

@@ -48,16 +48,31 @@ def _assert_same(ours: mg.Tensor, theirs) -> None:
 
 # ---- type promotion ---------------------------------------------------------------------
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-          "truediv": lambda a, b: a / b, "maximum": None, "minimum": None}
+          "truediv": lambda a, b: a / b, "pow": lambda a, b: a ** b, "maximum": None,
+          "minimum": None, "where": None}
+CONDITION = np.array([True, False, True])
 
 
 def _binary(name, a, b, lib):
     if BINARY[name] is not None:
         return BINARY[name](a, b)
+    if name == "where":
+        return lib.where(lib.tensor(CONDITION), a, b)
     return getattr(lib, name)(a, b)
 
 
-@settings(max_examples=60, deadline=None)
+def _same_or_both_refuse(ours_fn, theirs_fn):
+    """Compare dtypes and values, or check that minigrad refuses what PyTorch refuses."""
+    try:
+        theirs = theirs_fn()
+    except (RuntimeError, IndexError, ValueError, TypeError):  # pow on bools, max of nothing
+        with pytest.raises((TypeError, ValueError, RuntimeError, IndexError)):
+            ours_fn()
+        return
+    _assert_same(ours_fn(), theirs)
+
+
+@settings(max_examples=150, deadline=None)
 @given(da=st.sampled_from(DTYPES), db=st.sampled_from(DTYPES), op=st.sampled_from(sorted(BINARY)),
        zero_d=st.sampled_from(["none", "first", "second"]))
 def test_tensor_tensor_promotion_matches_pytorch(da, db, op, zero_d):
@@ -66,27 +81,58 @@ def test_tensor_tensor_promotion_matches_pytorch(da, db, op, zero_d):
     rng = np.random.default_rng(0)
     a = _sample(da, () if zero_d == "first" else (3,), rng)
     b = _sample(db, () if zero_d == "second" else (3,), rng)
-    _assert_same(_binary(op, _ours(a), _ours(b), mg), _binary(op, _theirs(a), _theirs(b), torch))
+    _same_or_both_refuse(lambda: _binary(op, _ours(a), _ours(b), mg),
+                         lambda: _binary(op, _theirs(a), _theirs(b), torch))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(dtype=st.sampled_from(DTYPES), scalar=st.sampled_from(SCALARS),
-       op=st.sampled_from(["add", "mul", "truediv", "maximum", "rsub", "rtruediv", "rpow"]))
+       op=st.sampled_from(["add", "sub", "mul", "truediv", "pow", "maximum", "where", "rsub",
+                           "rtruediv", "rpow", "rwhere"]))
 def test_python_scalars_never_widen_a_tensor(dtype, scalar, op):
-    if (op == "rsub" and (dtype == "bool" or isinstance(scalar, bool))) or \
+    if (op in ("rsub", "sub") and (dtype == "bool" or isinstance(scalar, bool))) or \
             (op == "rpow" and dtype == "bool"):
         return  # PyTorch refuses these
-    values = _sample(dtype, (4,), np.random.default_rng(1))
-    fns = {"add": lambda t: t + scalar, "mul": lambda t: t * scalar,
-           "truediv": lambda t: t / scalar, "rsub": lambda t: scalar - t,
-           "rtruediv": lambda t: scalar / t, "rpow": lambda t: scalar ** t}
+    if op == "pow" and dtype == "bool" and isinstance(scalar, bool):
+        return  # minigrad refuses bool ** bool always; PyTorch only for two tensors
+    values = _sample(dtype, (3,), np.random.default_rng(1))
+    fns = {"add": lambda t, lib: t + scalar, "sub": lambda t, lib: t - scalar,
+           "mul": lambda t, lib: t * scalar, "truediv": lambda t, lib: t / scalar,
+           "pow": lambda t, lib: t ** scalar, "rsub": lambda t, lib: scalar - t,
+           "rtruediv": lambda t, lib: scalar / t, "rpow": lambda t, lib: scalar ** t,
+           "where": lambda t, lib: lib.where(lib.tensor(CONDITION), t, scalar),
+           "rwhere": lambda t, lib: lib.where(lib.tensor(CONDITION), scalar, t)}
     if op == "maximum":
         ours = mg.maximum(_ours(values), scalar)
         theirs = torch.maximum(_theirs(values), torch.tensor(scalar))
-        theirs = theirs.to(torch.result_type(_theirs(values), scalar))
-    else:
-        ours, theirs = fns[op](_ours(values)), fns[op](_theirs(values))
-    _assert_same(ours, theirs)
+        _assert_same(ours, theirs.to(torch.result_type(_theirs(values), scalar)))
+        return
+    _same_or_both_refuse(lambda: fns[op](_ours(values), mg), lambda: fns[op](_theirs(values), torch))
+
+
+REDUCTIONS = ["sum", "mean", "amax", "amin", "var", "std", "prod", "argmax", "all", "any",
+              "softmax", "log_softmax", "cumsum"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+       name=st.sampled_from(REDUCTIONS), data=st.data())
+def test_reductions_on_edge_shapes_match_pytorch(shape, name, data):
+    """0-d tensors, empty axes, negative dims, keepdim: the same result (values, dtype, shape)
+    as PyTorch, or an error where PyTorch raises one."""
+    ndim = len(shape)
+    dims = [None] + list(range(-max(ndim, 1), max(ndim, 1)))
+    if name in ("softmax", "log_softmax", "cumsum"):
+        dims = dims[1:]  # these need a dim
+    dim = data.draw(st.sampled_from(dims), label="dim")
+    keepdim = data.draw(st.booleans(), label="keepdim")
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    kwargs = {} if dim is None else ({"dim": dim} if name in ("softmax", "log_softmax", "cumsum")
+                                     else {"dim": dim, "keepdim": keepdim})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # var/std with too few elements warn in both
+        _same_or_both_refuse(lambda: getattr(_ours(values), name)(**kwargs),
+                             lambda: getattr(_theirs(values), name)(**kwargs))
 
 
 def test_the_reported_promotions_give_float32():

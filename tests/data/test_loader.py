@@ -1,4 +1,5 @@
-"""DataLoader: batches, shuffling per seed and epoch, worker threads, errors, resuming."""
+"""DataLoader: batches, shuffling per seed and epoch, samplers, worker threads, errors,
+resuming."""
 import threading
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad.data import ArrayDataset, DataLoader, Dataset, Subset, stack_batch
 from minigrad.data import transforms as T
+from minigrad.distributed import DistributedSampler
 
 
 def images(n=10, shape=(12, 12, 3)):
@@ -331,6 +333,8 @@ def test_timeout_raises_instead_of_waiting_forever():
     (dict(timeout=-1), ValueError, "timeout must be non-negative, got -1"),
     (dict(seed=1, generator=np.random.default_rng()), ValueError, "seed or a generator"),
     (dict(generator=7), TypeError, "numpy.random.Generator.*got int"),
+    (dict(sampler=[0, 1], shuffle=True), ValueError, "sampler option is mutually exclusive"),
+    (dict(sampler=iter([0, 1])), TypeError, "sampler must have __iter__.*__len__"),
 ])
 def test_pytorch_arguments_are_checked(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -341,3 +345,70 @@ def test_arguments_after_shuffle_are_keyword_only():
     sampler = object()   # PyTorch's fourth positional argument
     with pytest.raises(TypeError, match="positional"):
         DataLoader(dataset(), 4, True, sampler)
+
+
+def rows_in_order(batch):
+    """A batch's items flattened to rows, sorted lexicographically (order-free comparison)."""
+    rows = batch.reshape(len(batch), -1)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
+class EpochRecordingSampler:
+    """Indices 9, 7, 5, ... (every other item, backwards), recording its set_epoch calls."""
+
+    def __init__(self, n):
+        self.n, self.epochs = n, []
+
+    def set_epoch(self, epoch):
+        self.epochs.append(epoch)
+
+    def __iter__(self):
+        return iter(range(self.n - 1, -1, -2))
+
+    def __len__(self):
+        return len(range(self.n - 1, -1, -2))
+
+
+def test_a_sampler_chooses_the_items_and_their_order():
+    sampler = EpochRecordingSampler(10)
+    loader = DataLoader(dataset(10), 2, sampler=sampler, seed=0)
+    assert len(loader) == 3                                  # 5 indices: batches 2, 2, 1
+    assert labels_in_order(loader).tolist() == [i % 3 for i in (9, 7, 5, 3, 1)]
+    assert len(DataLoader(dataset(10), 2, sampler=sampler, drop_last=True)) == 2
+    assert labels_in_order(DataLoader(dataset(10), 4, sampler=range(8, 2, -1))).tolist() == \
+        [i % 3 for i in range(8, 2, -1)]                     # any sized iterable of indices
+
+
+def test_a_sampler_whose_len_is_wrong_is_a_clear_error():
+    class Lying(EpochRecordingSampler):
+        def __len__(self):
+            return 7
+    with pytest.raises(ValueError, match="the sampler gave 5 indices but its len\\(\\) is 7"):
+        collect(DataLoader(dataset(10), 2, sampler=Lying(10)))
+
+
+def test_the_loader_sets_the_sampler_to_each_epoch():
+    sampler = EpochRecordingSampler(10)
+    loader = DataLoader(dataset(10), 2, sampler=sampler, seed=0)
+    collect(loader)
+    collect(loader)
+    loader.load_state_dict({"seed": 0, "epoch": 7})
+    list(loader.iter_from(2))
+    assert sampler.epochs == [0, 1, 7]
+
+
+def test_distributed_sampler_shards_together_are_the_single_loaders_batches():
+    """Two ranks with batches of 3 from a DistributedSampler see, at every step, the items
+    (and augmentations) of the shuffled single loader's batch of 6."""
+    data = augmented(23)
+    single = DataLoader(data, 6, shuffle=True, drop_last=True, seed=5)
+    ranks = [DataLoader(data, 3, drop_last=True, seed=5, sampler=DistributedSampler(
+        data, num_replicas=2, rank=r, seed=5, drop_last=True)) for r in range(2)]
+    assert len(single) == len(ranks[0]) == len(ranks[1]) == 3
+    for _ in range(2):                                       # two epochs: the order moves on
+        steps = zip(collect(single), collect(ranks[0]), collect(ranks[1]), strict=True)
+        for (x, y), (x0, y0), (x1, y1) in steps:
+            np.testing.assert_array_equal(rows_in_order(np.concatenate([x0, x1])),
+                                          rows_in_order(x))
+            assert sorted(np.concatenate([y0, y1]).tolist()) == sorted(y.tolist())
+    assert [r.sampler.epoch for r in ranks] == [1, 1]

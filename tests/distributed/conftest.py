@@ -1,7 +1,9 @@
 """Running a program on 2 ranks with Open MPI's ``mpiexec`` (the ``mpi`` extra installs it).
 
-Tests that need it take the ``run_ranks`` fixture; they skip, saying why, only where
-mpi4py or mpiexec is missing (``pip install -e ".[test]"`` brings both).
+Tests that need it take the ``run_ranks`` / ``start_ranks`` fixtures (the test worker,
+``mpi_worker.py``) or ``run_cli`` / ``start_cli`` (the training command line,
+``cli_worker.py``); they skip, saying why, only where mpi4py or mpiexec is missing
+(``pip install -e ".[test]"`` brings both).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("mpi_worker.py")
+CLI = Path(__file__).with_name("cli_worker.py")
 RANKS = 2
 # Open MPI refuses to run as root unless told to (CI containers run as root); the ranks
 # talk over TCP on the loopback interface, which every machine has.
@@ -35,20 +38,20 @@ class Finished:
     seconds: float
 
 
-def _start(mpiexec: str, args: list[str]) -> subprocess.Popen:
-    """``mpiexec -n 2 python mpi_worker.py *args``, its output (stderr included) piped."""
+def _start(mpiexec: str, args: list[str], program: Path = WORKER) -> subprocess.Popen:
+    """``mpiexec -n 2 python PROGRAM *args``, its output (stderr included) piped."""
     env = {**os.environ, **MPI_ENV,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    command = [mpiexec, "-n", str(RANKS), *MPIEXEC_OPTIONS, sys.executable, str(WORKER), *args]
+    command = [mpiexec, "-n", str(RANKS), *MPIEXEC_OPTIONS, sys.executable, str(program), *args]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
-def _run(mpiexec: str, args: list[str], timeout: float) -> Finished:
-    """Run the worker to its end; a hang fails the test after ``timeout`` seconds (the
+def _run(mpiexec: str, args: list[str], timeout: float, program: Path = WORKER) -> Finished:
+    """Run the program to its end; a hang fails the test after ``timeout`` seconds (the
     launcher is interrupted, and it kills the ranks)."""
     start = time.monotonic()
-    launcher = _start(mpiexec, args)
+    launcher = _start(mpiexec, args, program)
     try:
         output, _ = launcher.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -56,6 +59,17 @@ def _run(mpiexec: str, args: list[str], timeout: float) -> Finished:
         output, _ = launcher.communicate(timeout=30)
         pytest.fail(f"mpiexec {' '.join(args)} hung for more than {timeout} s:\n{output}")
     return Finished(launcher.returncode, output, time.monotonic() - start)
+
+
+def _launchers(mpiexec: str, program: Path):
+    """Yield a function that starts ``program`` on 2 ranks; then kill the launchers that
+    still run."""
+    started = []
+    yield lambda *args: started.append(_start(mpiexec, list(args), program)) or started[-1]
+    for launcher in started:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.communicate()
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +92,18 @@ def run_ranks(mpiexec):
 def start_ranks(mpiexec):
     """``start_ranks(*args)`` starts the worker on 2 ranks and returns the launcher's
     ``Popen`` (killed at the end of the test if it still runs)."""
-    started = []
-    yield lambda *args: started.append(_start(mpiexec, list(args))) or started[-1]
-    for launcher in started:
-        if launcher.poll() is None:
-            launcher.kill()
-            launcher.communicate()
+    yield from _launchers(mpiexec, WORKER)
+
+
+@pytest.fixture(scope="session")
+def run_cli(mpiexec):
+    """``run_cli(*args, timeout=...)`` runs the training command line on 2 ranks; a
+    :class:`Finished`."""
+    return lambda *args, timeout=120: _run(mpiexec, list(args), timeout, CLI)
+
+
+@pytest.fixture
+def start_cli(mpiexec):
+    """``start_cli(*args)`` starts the training command line on 2 ranks and returns the
+    launcher's ``Popen`` (killed at the end of the test if it still runs)."""
+    yield from _launchers(mpiexec, CLI)

@@ -1,5 +1,5 @@
 """avg_pool2d's ceil_mode and divisor_override against PyTorch (values, gradients, the divisor
-of clipped windows), gradcheck / gradgradcheck rows, and the kernels' adjoint identity."""
+of clipped windows) and the kernels' adjoint identity; their op-table rows do the rest."""
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -42,43 +42,8 @@ def test_avg_pool2d_matches_pytorch(config):
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-# (settings, input shape): the op-table rows of the new options; tests/core/op_table.py
-# belongs to the core, so they run here with the same checks.
-ROWS = {
-    "ceil": (dict(kernel_size=2, ceil_mode=True), (1, 2, 5, 5)),
-    "ceil_padded_exclude_pad": (dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                                     count_include_pad=False), (2, 1, 6, 5)),
-    "ceil_padded_include_pad": (dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1),
-                                     ceil_mode=True), (1, 2, 6, 7)),
-    "divisor_override": (dict(kernel_size=3, stride=2, padding=1, divisor_override=5),
-                         (1, 2, 6, 5)),
-    "divisor_override_ceil": (dict(kernel_size=2, stride=2, ceil_mode=True, divisor_override=3),
-                              (1, 1, 5, 4)),
-}
-
-
-@pytest.mark.parametrize("name", ROWS)
-def test_avg_pool2d_rows_gradcheck_and_gradgradcheck(name):
-    settings_, shape = ROWS[name]
-    x = mg.tensor(np.random.default_rng(1).standard_normal(shape), requires_grad=True)
-    fn = lambda t: F.avg_pool2d(t, **settings_)  # noqa: E731
-    assert mg.gradcheck(fn, [x])
-    assert mg.gradgradcheck(fn, [x])
-
-
-@pytest.mark.parametrize("name", ROWS)
-def test_avg_pool2d_rows_keep_float32_and_match_pytorch(name):
-    settings_, shape = ROWS[name]
-    x_np = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
-    x, tx = mg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
-    y = F.avg_pool2d(x, **settings_)
-    ty = torch.nn.functional.avg_pool2d(tx, **settings_)
-    assert y.dtype == np.float32
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
-    y.sum().backward()
-    ty.sum().backward()
-    assert x.grad.dtype == np.float32
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+# gradcheck / gradgradcheck, float32 and the device path of these options: the avg_pool2d_*
+# rows of tests/core/op_table.py.
 
 
 @pytest.mark.parametrize("count_include_pad, expected", [

@@ -2,9 +2,11 @@
 
 import numpy as np
 from hypothesis import given
+from hypothesis import strategies as st
 
-from kernel_cases import SETTINGS, cases, checked_call, padded, tolerance, window
+from kernel_cases import DTYPES, SETTINGS, Case, cases, checked_call, padded, tolerance, window
 from kernels import max_pool2d_backward, max_pool2d_forward, max_pool2d_select
+from kernels.max_pool import MIN_TILED_TAPS
 
 
 def reference_forward(x: np.ndarray, case) -> tuple[np.ndarray, np.ndarray]:
@@ -140,3 +142,38 @@ def test_window_wholly_in_the_padding():
     assert y.shape == (1, 1, 1, 2) and np.all(y == -np.inf) and np.all(argmax == 0)
     assert np.all(max_pool2d_backward(np.ones_like(y), argmax, x.shape, *geometry) == 0)
     assert np.all(max_pool2d_select(x, argmax, *geometry) == 0)
+
+
+@st.composite
+def tiling_cases(draw) -> Case:
+    """stride = kernel >= MIN_TILED_TAPS taps, no padding or dilation: the reshape fast path,
+    on sizes that often leave rows and columns past the last window."""
+    kernel = draw(st.tuples(st.integers(1, 6), st.integers(1, 6)).filter(
+        lambda k: k[0] * k[1] >= MIN_TILED_TAPS))
+    hw = tuple(draw(st.integers(k, 13)) for k in kernel)
+    return Case(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 4)), hw=hw, kernel=kernel,
+                stride=kernel, padding=(0, 0), dilation=(1, 1),
+                dtype=draw(st.sampled_from(DTYPES)), seed=draw(st.integers(0, 2**31)))
+
+
+@SETTINGS
+@given(tiling_cases(), st.booleans())
+def test_tiled_fast_path_matches_the_references(case, with_nan):
+    x = tie_prone(case)
+    if with_nan:  # a NaN wins its window, and the first NaN of a window wins
+        x[case.rng.random(x.shape) < 0.1] = np.nan
+    x = np.asfortranarray(x)  # not C-contiguous: the reshape must copy, not reinterpret
+    y, argmax = max_pool2d_forward(x, *case.geometry)
+    expected_y, expected_argmax = reference_forward(x, case)
+    np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(argmax, expected_argmax)
+    gy = case.normal(y.shape)
+    np.testing.assert_array_equal(max_pool2d_backward(gy, argmax, case.x_shape, *case.geometry),
+                                  reference_backward(gy, argmax, case))
+
+
+def test_global_pool_of_a_large_image_is_one_reduction():
+    x = np.random.default_rng(0).standard_normal((2, 3, 448, 448)).astype(np.float32)
+    y, argmax = max_pool2d_forward(x, (448, 448), (448, 448), (0, 0), (1, 1))
+    np.testing.assert_array_equal(y[..., 0, 0], x.max(axis=(2, 3)))
+    np.testing.assert_array_equal(argmax[..., 0, 0], x.reshape(2, 3, -1).argmax(axis=-1))

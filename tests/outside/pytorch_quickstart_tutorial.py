@@ -4,9 +4,10 @@
 # Pytorch contributors. Run by tests/outside/test_ported_programs.py.
 #
 # Changed: the imports (torch -> minigrad, torch.nn -> layers, torch.utils.data ->
-# minigrad.data, torchvision.datasets -> standin_datasets, which is the dataset location:
-# Fashion-MNIST from /usr/share/datasets/fashion-mnist, a subset in quick mode).
-# Every other changed line is marked "# CHANGED:" with its reason.
+# minigrad.utils.data, torchvision.transforms -> minigrad.data.transforms,
+# torchvision.datasets -> standin_datasets, which is the dataset location: Fashion-MNIST
+# from /usr/share/datasets/fashion-mnist, a subset in quick mode).
+# No other line is changed.
 """
 `Learn the Basics <intro.html>`_ ||
 **Quickstart** ||
@@ -33,9 +34,9 @@ the ``Dataset``.
 
 import minigrad as torch
 import layers as nn
-from minigrad.data import DataLoader
+from minigrad.utils.data import DataLoader
 from standin_datasets import datasets
-from minigrad.data.transforms import ToArray as ToTensor  # CHANGED: no ToTensor in minigrad.data.transforms
+from minigrad.data.transforms import ToTensor
 
 ######################################################################
 # PyTorch offers domain-specific libraries such as `TorchText <https://pytorch.org/text/stable/index.html>`_,
@@ -98,8 +99,10 @@ for X, y in test_dataloader:
 # Get cpu, gpu or mps device for training.
 device = (
     "cuda"
-    if torch.cuda_is_available()  # CHANGED: no torch.cuda namespace (mg.cuda_is_available)
-    else "cpu"  # CHANGED: no torch.backends.mps (two lines removed: no MPS device)
+    if torch.cuda.is_available()
+    else "mps"
+    if torch.backends.mps.is_available()
+    else "cpu"
 )
 print(f"Using {device} device")
 
@@ -180,7 +183,7 @@ def test(dataloader, model, loss_fn):
             X, y = X.to(device), y.to(device)
             pred = model(X)
             test_loss += loss_fn(pred, y).item()
-            correct += (pred.argmax(1) == y).float().sum().item()  # CHANGED: no Tensor.type, no torch.float
+            correct += (pred.argmax(1) == y).type(torch.float).sum().item()
     test_loss /= num_batches
     correct /= size
     print(f"Test Error: \n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \n")
@@ -223,7 +226,7 @@ print("Saved PyTorch Model State to model.pth")
 # the state dictionary into it.
 
 model = NeuralNetwork().to(device)
-model.load_state_dict(torch.load("model.pth"))  # CHANGED: load() has no weights_only
+model.load_state_dict(torch.load("model.pth", weights_only=True))
 
 #############################################################
 # This model can now be used to make predictions.
@@ -244,9 +247,9 @@ classes = [
 model.eval()
 x, y = test_data[0][0], test_data[0][1]
 with torch.no_grad():
-    x = torch.tensor(x).to(device)  # CHANGED: ToArray gives a NumPy array, not a Tensor
+    x = x.to(device)
     pred = model(x)
-    predicted, actual = classes[pred[0].argmax(0).item()], classes[y]  # CHANGED: Tensor has no __index__
+    predicted, actual = classes[pred[0].argmax(0)], classes[y]
     print(f'Predicted: "{predicted}", Actual: "{actual}"')
 
 

@@ -1,5 +1,5 @@
-"""Outside code as tests: PyTorch programs we did not write, ported by changing imports and the
-dataset location (see each file's header for the lines that needed more), run in quick mode.
+"""Outside code as tests: PyTorch programs we did not write, ported by changing only their
+imports and the dataset location (each file's header lists them), run in quick mode.
 
 Each program runs in a subprocess (they are scripts: one trains at import time) on a small
 Fashion-MNIST subset (``standin_datasets``), and the test reads what it prints: the loss must

@@ -165,6 +165,10 @@ def test_every_mutation_is_a_value_error_naming_the_file_or_harmless(tmp_path, s
         else:  # any other exception fails the test here, with its traceback
             assert same(loaded, obj), f"trial {trial}: the file loaded with changed values"
             outcomes["unchanged"] += 1
+        try:  # what load_weights reads first: the headers alone
+            serialization.read_header(path)
+        except ValueError as error:
+            assert str(path) in str(error), f"trial {trial}: {error}"
         path.unlink()
     assert sum(outcomes.values()) == MUTATIONS_PER_FORMAT
     assert outcomes["ValueError"] > 0.9 * MUTATIONS_PER_FORMAT, outcomes

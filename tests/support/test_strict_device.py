@@ -1,7 +1,8 @@
 """The GPU code paths on the CPU, under the strict CuPy stand-in (strict_device.py): every op of
 the op table and a training step run "on the device" with no implicit conversion to NumPy, no
 NumPy call on a device array, no array crossing between host and device, no Python scalar pulled
-off the device, and the dtypes of the CPU run."""
+off the device (but one: a loss reads its target check back, KNOWN_SYNCS), and the dtypes of the
+CPU run."""
 import sys
 from pathlib import Path
 
@@ -17,37 +18,22 @@ from strict_device import (TRANSFERS, ImplicitTransferError, StrictArray, Transf
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from op_table import CASES, FUNCTIONAL_CASES  # noqa: E402
 
-# Ops whose device path is broken, and why (each must fail: strict xfail, so a fix shows).
-_SHAPE_FIX = ("ops/shape.py _normalize_index calls np.asarray on a CuPy index array "
-              "(cross_entropy/nll_loss index with a device array)")
-KNOWN_FAILURES = {
-    "cross_entropy_label_smoothing": _SHAPE_FIX,
-    "cross_entropy_sum_spatial": _SHAPE_FIX,
-    "nll_loss": _SHAPE_FIX,
-    "cross_entropy_weight_ignore_index": _SHAPE_FIX,
-    "getitem_mixed": _SHAPE_FIX,
-    **dict.fromkeys(["gather_repeats", "getitem_array_slice_int", "getitem_int_slice_array",
-                     "max_dim_values", "min_dim_keepdim_values", "sort_descending_values",
-                     "sort_dim0_values", "topk_smallest_dim0", "topk_values"], _SHAPE_FIX),
-}
-# Python scalars an op pulls off the device (each a GPU sync), found by this test and reported
-# to the files' owners; the count must match exactly, so a fix (or a new sync) shows here.
-KNOWN_SYNCS = {
-    "pow_scalar": 1, "pow_fractional": 1, "rpow_scalar": 1,  # ops/arithmetic.py: constant.any()
-    "pow_tensor": 2,                          # ... and zero_base.any()
-    "pow_method": 1, "pow_zero_exponent": 1, "amax_dims": 1,
-    "max_axis": 1, "min_all": 1,              # ops/reduction.py: result_nan.any()
-    "max_pool2d_simple": 1, "max_pool2d_simple_rectangular": 1,  # (Max over the window axis)
-    "local_response_norm": 1,                 # its max-based path: the same Max
-}
 # Host->device copies a case makes itself: host constants (masks, indices, targets, running
 # statistics) built inside its function. Any other transfer is a finding.
 CASE_HOST_DATA = {"where": 1, "batch_norm_eval": 2, "getitem_int_array_repeats": 1,
                   "getitem_bool_mask": 1, "getitem_mixed": 1, "cross_entropy_label_smoothing": 1,
                   "cross_entropy_sum_spatial": 1, "nll_loss": 1,
-                  "cross_entropy_weight_ignore_index": 2}
-# Until ops/shape.py IndexAdd uses xp.add.at, its device path imports cupyx.
-NEEDS_CUPYX = {"getitem_int_array_repeats", "getitem_bool_mask", "getitem_mixed"}
+                  "cross_entropy_weight_ignore_index": 2, "gather_repeats": 1,
+                  "getitem_int_slice_array": 1, "getitem_array_slice_int": 1,
+                  "nll_loss_unbatched_weighted": 1, "binary_cross_entropy": 1,
+                  "binary_cross_entropy_with_logits_weighted": 3,
+                  "binary_cross_entropy_with_logits": 1, "masked_fill": 1}
+CASE_HOST_SCALARS = {"cross_entropy_unbatched": 1, "nll_loss_unbatched_weighted": 1}  # 0-d targets
+# Python scalars an op pulls off the device (each a GPU sync). A loss checks its targets
+# (range, ignore_index) in one read: an out-of-range class must raise, as on the CPU.
+KNOWN_SYNCS = dict.fromkeys(["cross_entropy_label_smoothing", "cross_entropy_sum_spatial",
+                             "nll_loss", "cross_entropy_weight_ignore_index",
+                             "cross_entropy_unbatched", "nll_loss_unbatched_weighted"], 1)
 
 
 @pytest.fixture
@@ -109,15 +95,53 @@ def test_explicit_transfers_are_counted(device):
     assert TRANSFERS.scalars_to_host == 2
 
 
+def test_python_scalars_stay_on_device(device):
+    """A Python constant in an op is made on the device (xp.full), not copied over."""
+    x = mg.randn(3, 4, device=device, requires_grad=True)
+    TRANSFERS.reset()
+    y = (2.0 * x - 1) / 3 + x ** 2.0
+    mg.where(x.detach() > 0, x, 0.5).sum().backward()
+    y.sum().backward()
+    assert TRANSFERS == Transfers(), TRANSFERS
+
+
+def test_index_arrays_must_be_on_the_tensors_device(device):
+    x = mg.randn(4, 3, device=device, requires_grad=True)
+    rows = mg.tensor([2, 0, 2], device=device)
+    TRANSFERS.reset()
+    x[rows.data].sum().backward()  # a bare device array as the index: used where it is
+    assert TRANSFERS == Transfers(), TRANSFERS
+    np.testing.assert_array_equal(x.grad.numpy().sum(axis=1), [3.0, 0.0, 6.0, 0.0])
+    with pytest.raises(RuntimeError, match="index is on cpu but the indexed tensor.*cuda:0"):
+        x[mg.tensor([0, 1])]
+    with pytest.raises(RuntimeError, match="index is on cuda:0 but the indexed tensor.*cpu"):
+        mg.randn(4, 3)[rows.data]
+    with pytest.raises(RuntimeError, match="index is on cuda:0 but the indexed tensor.*cpu"):
+        mg.randn(4, 3)[rows]
+
+
+def test_unused_outputs_get_zero_gradients_made_on_the_device(device):
+    class Split(mg.Function):
+        def forward(self, x):
+            return x[:2], x[2:]
+
+        def backward(self, g_first, g_rest):
+            return mg.cat([g_first, g_rest])
+
+    x = mg.randn(5, device=device, requires_grad=True)
+    first, _ = Split.apply(x)
+    TRANSFERS.reset()
+    (first * 3.0).sum().backward()
+    assert TRANSFERS == Transfers(), TRANSFERS
+    assert isinstance(x.grad.data, StrictArray)
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 0.0, 0.0, 0.0])
+
+
 # ---- the op table on the device ----------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("case", CASES + FUNCTIONAL_CASES, ids=lambda c: c.name)
-def test_op_table_on_device(case, dtype, device, request):
-    if case.name in KNOWN_FAILURES:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_FAILURES[case.name], strict=True))
-    if case.name in NEEDS_CUPYX:
-        pytest.importorskip("cupyx")
+def test_op_table_on_device(case, dtype, device):
     rng = np.random.default_rng(0)
     arrays = case.make_inputs(rng)
     cpu_inputs = [mg.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
@@ -129,8 +153,8 @@ def test_op_table_on_device(case, dtype, device, request):
     TRANSFERS.reset()
     y = run_forward_backward(case, inputs, upstream)
     expected = Transfers(to_device=CASE_HOST_DATA.get(case.name, 0),
+                         scalars_to_device=CASE_HOST_SCALARS.get(case.name, 0),
                          scalars_to_host=KNOWN_SYNCS.get(case.name, 0))
-    TRANSFERS.scalars_to_device = 0  # Python constants: see test_python_scalars_stay_on_device
     assert TRANSFERS == expected, f"{case.name}: {TRANSFERS}"
     assert y.device == "cuda:0" and isinstance(y.data, StrictArray)
     assert y.dtype == dtype, f"{case.name}: {dtype.__name__} became {y.dtype}"
@@ -177,10 +201,9 @@ def model_device(device):
     return mg.tensor(0.0, device=device).device
 
 
-@pytest.mark.xfail(reason=_SHAPE_FIX, strict=True)
 def test_training_steps_on_device_match_cpu(device):
     losses, transfers = train_steps(device)
-    assert transfers == 0, TRANSFERS
+    assert transfers == 2, TRANSFERS  # one per step: cross_entropy's target check (KNOWN_SYNCS)
     previous = kernels._arrays.set_device_stand_in(None)
     try:
         cpu_losses, _ = train_steps("cpu")
@@ -189,9 +212,8 @@ def test_training_steps_on_device_match_cpu(device):
     np.testing.assert_allclose(losses, cpu_losses, rtol=1e-5)
 
 
-@pytest.mark.xfail(reason=_SHAPE_FIX, strict=True)
 def test_training_steps_with_dropout_on_device(device):
     """Dropout draws from the device's own generator (so no comparison with the CPU)."""
     losses, transfers = train_steps(device, dropout=0.3)
-    assert transfers == 0, TRANSFERS
+    assert transfers == 2, TRANSFERS
     assert np.isfinite(losses).all()

@@ -5,6 +5,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,41 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
 
 
-def decode_rgb(path: Path) -> np.ndarray:
-    """Decode an image file to uint8 ``H×W×3`` RGB; grayscale, CMYK, palette... are converted."""
+def _decode_errors() -> tuple[type[BaseException], ...]:
+    """What Pillow raises for bad data. DecompressionBombError (an image of over twice
+    ``Image.MAX_IMAGE_PIXELS``, refused by ``Image.open``) derives from Exception alone."""
+    from PIL import Image
+    return (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+@contextmanager
+def open_image(path: Path) -> Iterator[Any]:
+    """``PIL.Image.open(path)``, checked: any failure, and an image of more pixels than
+    ``PIL.Image.MAX_IMAGE_PIXELS`` (a decompression bomb: a small file that would decode
+    to gigabytes), is an :class:`ImageDecodeError` naming ``path``. Only the header is
+    read here; the pixels are decoded inside the ``with`` block (errors there are
+    converted too)."""
     from PIL import Image  # Pillow is optional: imported where used
     try:
         with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"))
-    except (OSError, SyntaxError, ValueError) as error:  # what Pillow raises for bad data
+            limit = Image.MAX_IMAGE_PIXELS
+            if limit is not None and image.width * image.height > limit:
+                raise ImageDecodeError(
+                    f"cannot decode image {path}: {image.width}×{image.height} pixels is over "
+                    f"Pillow's limit of {limit:,} (PIL.Image.MAX_IMAGE_PIXELS), a possible "
+                    f"decompression bomb")
+            yield image
+    except ImageDecodeError:
+        raise
+    except _decode_errors() as error:
         raise ImageDecodeError(f"cannot decode image {path}: {error}") from error
+
+
+def decode_rgb(path: Path) -> np.ndarray:
+    """Decode an image file to uint8 ``H×W×3`` RGB; grayscale, CMYK, palette... are converted.
+    Raises :class:`ImageDecodeError` naming the file (see :func:`open_image`)."""
+    with open_image(path) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def check_decodes(path: Path) -> bool:
@@ -38,14 +66,10 @@ def check_decodes(path: Path) -> bool:
     ``draft`` lets libjpeg skip most of the inverse DCT, but it still reads every byte of
     the compressed data, so truncated files are caught.
     """
-    from PIL import Image  # Pillow is optional: imported where used
-    try:
-        with Image.open(path) as image:
-            image.draft(None, (1, 1))
-            image.load()
-        return True
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ImageDecodeError(f"cannot decode image {path}: {error}") from error
+    with open_image(path) as image:
+        image.draft(None, (1, 1))
+        image.load()
+    return True
 
 
 def decode_all(paths: Sequence[Path], decode: Callable[[Path], Any], on_error: str,

@@ -63,8 +63,31 @@ def load_or_build(cache_dir: Path, root: Path, paths: Sequence[Path], short_side
     images_file, kept_file = stem.with_suffix(".npy"), stem.with_suffix(".kept.npy")
     if not kept_file.exists():
         _build(images_file, kept_file, paths, short_side, on_error)
-    kept = np.load(kept_file)
-    images = np.load(images_file, mmap_mode="r")
+    return _open(images_file, kept_file, len(paths), short_side)
+
+
+def _open(images_file: Path, kept_file: Path, count: int, short_side: int
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The cache's images (memory-mapped) and kept indices, checked against what
+    :func:`_build` writes for ``count`` files: a damaged or altered cache is a ValueError
+    naming its files (a bad index would otherwise read the wrong image or none)."""
+    def damaged(problem: str) -> ValueError:
+        return ValueError(f"the decoded-image cache {images_file} / {kept_file.name} is "
+                          f"damaged ({problem}); delete both files and it will be rebuilt")
+    try:
+        kept = np.load(kept_file)
+        images = np.load(images_file, mmap_mode="r")
+    except (OSError, ValueError, EOFError) as error:  # what np.load raises for bad .npy files
+        raise damaged(f"{type(error).__name__}: {error}") from None
+    if kept.dtype != np.int64 or kept.ndim != 1 or len(kept) > count:
+        raise damaged(f"the kept indices are {kept.dtype} {kept.shape}, expected int64 of at "
+                      f"most ({count},)")
+    if len(kept) and (kept[0] < 0 or kept[-1] >= count or np.any(np.diff(kept) <= 0)):
+        raise damaged(f"the kept indices are not increasing indices below {count}")
+    expected = (count, short_side, short_side, 3)
+    if images.dtype != np.uint8 or images.shape != expected:
+        raise damaged(f"the images are {images.dtype} {images.shape}, expected uint8 "
+                      f"{expected}")
     return images[:len(kept)], kept
 
 

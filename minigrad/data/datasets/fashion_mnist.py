@@ -11,6 +11,7 @@ files match :data:`RAW_MD5`.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..dataset import Dataset, Transform, check_index
 from ..download import download_url
-from .idx import read_idx
+from .idx import parse_idx, read_bytes
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 SYSTEM_FOLDER = Path("/usr/share/datasets/fashion-mnist")
@@ -43,6 +44,11 @@ RAW_MD5 = {
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
     "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
     "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+# Sizes of the decompressed files: a file of an official size must have the official md5.
+RAW_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60_000 * 28 * 28, "train-labels-idx1-ubyte": 8 + 60_000,
+    "t10k-images-idx3-ubyte": 16 + 10_000 * 28 * 28, "t10k-labels-idx1-ubyte": 8 + 10_000,
 }
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -73,10 +79,24 @@ def find_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-def load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read and check one split: images uint8 ``(N, 28, 28)`` and labels int64 ``(N,)``."""
-    images = read_idx(images_path, expected_magic=IMAGES_MAGIC)
-    labels = read_idx(labels_path, expected_magic=LABELS_MAGIC)
+def read_checked(path: Path, name: str, magic: int) -> np.ndarray:
+    """The IDX file ``path`` (``name`` without ``.gz``: one of :data:`RAW_MD5`). A file of
+    the official size must also have the official md5 (checked on the decompressed bytes,
+    about 0.1 s for the training images): a damaged byte is a ValueError, never a silently
+    different pixel. Files of other sizes (subsets, test fixtures) are only parsed."""
+    raw = read_bytes(path)
+    if len(raw) == RAW_SIZES[name] and hashlib.md5(raw).hexdigest() != RAW_MD5[name]:
+        raise ValueError(f"{path} has the size of the official {name} but not its md5 "
+                         f"{RAW_MD5[name]}: the file is damaged; delete it and get it again")
+    return parse_idx(raw, path, expected_magic=magic)
+
+
+def load_split(images_path: Path, labels_path: Path, names: tuple[str, str]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Read and check one split: images uint8 ``(N, 28, 28)`` and labels int64 ``(N,)``.
+    ``names``: the split's file names in :data:`SPLIT_FILES`."""
+    images = read_checked(images_path, names[0], IMAGES_MAGIC)
+    labels = read_checked(labels_path, names[1], LABELS_MAGIC)
     if images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(f"{images_path}: images are {images.shape[1:]}, expected {IMAGE_SHAPE}")
     if len(images) != len(labels):
@@ -130,7 +150,7 @@ class FashionMNIST(Dataset):
             folder = Path(root) if root is not None else cache_folder()
             download_files(folder, base_url)
         self.root = folder
-        self.data, self.targets = load_split(*(find_file(folder, name) for name in names))
+        self.data, self.targets = load_split(*(find_file(folder, name) for name in names), names)
 
     def __len__(self) -> int:
         return len(self.targets)

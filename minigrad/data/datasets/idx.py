@@ -9,6 +9,7 @@ first four bytes are the "magic number" ``type * 256 + ndim``: 2051 for uint8 im
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import struct
@@ -19,18 +20,25 @@ import numpy as np
 # IDX element type code -> big-endian NumPy dtype.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 GZIP_SIGNATURE = b"\x1f\x8b"
+MAX_INFLATED_BYTES = 2**30  # 20x Fashion-MNIST's largest file: more is a decompression bomb
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, gunzipped when it is a gzip file (recognised by its first bytes)."""
+def read_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
+    """The file's bytes, gunzipped when it is a gzip file (recognised by its first bytes);
+    inflating stops with ValueError past ``max_bytes``."""
     with open(path, "rb") as file:
         raw = file.read()
     if not raw.startswith(GZIP_SIGNATURE):
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            data = stream.read(max_bytes + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise ValueError(f"{path}: corrupt or truncated gzip file ({error})") from error
+    if len(data) > max_bytes:
+        raise ValueError(f"{path}: inflates to more than {max_bytes:,} bytes (a "
+                         f"decompression bomb?)")
+    return data
 
 
 def read_idx(path: str | os.PathLike[str], expected_magic: int | None = None) -> np.ndarray:
@@ -47,7 +55,12 @@ def read_idx(path: str | os.PathLike[str], expected_magic: int | None = None) ->
         ValueError: naming ``path``: wrong magic number, unknown type, or a length that
             does not match the header (truncated or padded file).
     """
-    raw = read_bytes(path)
+    return parse_idx(read_bytes(path), path, expected_magic)
+
+
+def parse_idx(raw: bytes, path: str | os.PathLike[str], expected_magic: int | None = None
+              ) -> np.ndarray:
+    """:func:`read_idx` on the file's (gunzipped) bytes ``raw``; ``path`` names it in errors."""
     if len(raw) < 4:
         raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header")
     magic = int.from_bytes(raw[:4], "big")

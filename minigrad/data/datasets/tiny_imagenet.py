@@ -21,10 +21,25 @@ from .image_files import ImageFileDataset, Sample
 
 
 def read_lines(path: Path) -> list[str]:
-    """The non-empty lines of a text file (FileNotFoundError names it if missing)."""
+    """The non-empty lines of a text file (FileNotFoundError names it if missing,
+    ValueError if it is not UTF-8 text)."""
     if not path.is_file():
         raise FileNotFoundError(f"Tiny ImageNet file {path} is missing")
-    return [line for line in path.read_text().splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a text file ({error})") from None
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def plain_name(name: str, where: str) -> str:
+    """``name`` if it is a plain file or folder name; an index file may only name entries
+    of its own folder (an absolute path, ``..`` or a separator could reach files outside
+    the dataset root), else ValueError saying ``where``."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"{where}: {name!r} is not a plain file name; the index files of a "
+                         f"dataset may only name files inside its folder")
+    return name
 
 
 def class_names(words_file: Path, wnids: list[str]) -> list[str]:
@@ -57,7 +72,8 @@ def val_samples(root: Path, class_to_idx: dict[str, int]) -> list[Sample]:
         if len(fields) < 2 or fields[1] not in class_to_idx:
             raise ValueError(f"{annotations}, line {number}: expected '<file>\\t<wnid>\\t...' "
                              f"with a wnid from wnids.txt, got {line!r}")
-        samples.append((root / "val" / "images" / fields[0], class_to_idx[fields[1]]))
+        name = plain_name(fields[0], f"{annotations}, line {number}")
+        samples.append((root / "val" / "images" / name, class_to_idx[fields[1]]))
     return samples
 
 
@@ -76,7 +92,9 @@ class TinyImageNet(ImageFileDataset):
                  cache_dir: str | os.PathLike[str] | None = None,
                  cache_short_side: int | None = None) -> None:
         root = Path(root)
-        wnids = sorted(line.strip() for line in read_lines(root / "wnids.txt"))
+        wnids_file = root / "wnids.txt"
+        wnids = sorted(plain_name(line.strip(), str(wnids_file))
+                       for line in read_lines(wnids_file))
         if split == "train":
             samples = train_samples(root, wnids)
         elif split == "val":
