@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import Array, get_array_module
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_non_negative
+from .optimizer import (Optimizer, ParamGroup, Params, ParamState, check_non_negative,
+                        direction_with_l2)
 
 
 class Adagrad(Optimizer):
@@ -46,17 +47,13 @@ class Adagrad(Optimizer):
     def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         xp = get_array_module(param)
         # Python floats keep float32 arrays float32 (a NumPy float64 scalar would upcast).
-        lr, lr_decay, eps, weight_decay = (
-            float(group[k]) for k in ("lr", "lr_decay", "eps", "weight_decay"))
+        lr, lr_decay, eps = (float(group[k]) for k in ("lr", "lr_decay", "eps"))
         if not state:
             state["step"] = np.zeros((), dtype=np.float32)
             state["sum"] = xp.full_like(param, float(group["initial_accumulator_value"]))
-        if group["maximize"]:
-            grad = -grad                                    # g ← -g
         state["step"] += 1
         step = float(state["step"])                         # t
-        if weight_decay != 0:
-            grad = grad + weight_decay * param              # g ← g + λθ
+        grad = direction_with_l2(param, grad, group)      # g ← ±g + λθ
         decayed_lr = lr / (1 + (step - 1) * lr_decay)       # γₜ
         state_sum = state["sum"]
         state_sum += grad * grad                            # s ← s + g²

@@ -40,6 +40,18 @@ def check_non_negative(**options: float) -> None:
             raise ValueError(f"Invalid {_OPTION_WORDS.get(name, name + ' value')}: {value}")
 
 
+def direction_with_l2(param: Array, grad: Array, group: ParamGroup) -> Array:
+    """The gradient an optimizer follows: negated for ``maximize`` (g ← -g), plus L2 weight
+    decay coupled into it (g ← g + λθ, PyTorch's ``weight_decay`` for SGD, Adam, RMSprop,
+    Adagrad, Adadelta). Returns a new array when it changes anything, else ``grad``."""
+    if group["maximize"]:
+        grad = -grad
+    weight_decay = float(group["weight_decay"])  # a Python float keeps float32 float32
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    return grad
+
+
 class Optimizer:
     """Base class of all optimizers.
 

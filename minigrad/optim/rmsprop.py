@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import Array, get_array_module
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_non_negative
+from .optimizer import (Optimizer, ParamGroup, Params, ParamState, check_non_negative,
+                        direction_with_l2)
 
 
 class RMSprop(Optimizer):
@@ -49,16 +50,12 @@ class RMSprop(Optimizer):
     def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         xp = get_array_module(param)
         # Python floats keep float32 arrays float32 (a NumPy float64 scalar would upcast).
-        lr, alpha, eps, weight_decay, momentum = (
-            float(group[k]) for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
+        lr, alpha, eps, momentum = (float(group[k]) for k in ("lr", "alpha", "eps", "momentum"))
         if not state:
             state["step"] = np.zeros((), dtype=np.float32)
             state["square_avg"] = xp.zeros_like(param)
-        if group["maximize"]:
-            grad = -grad                                    # g ← -g
         state["step"] += 1
-        if weight_decay != 0:
-            grad = grad + weight_decay * param              # g ← g + λθ
+        grad = direction_with_l2(param, grad, group)      # g ← ±g + λθ
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad             # v ← αv + (1-α)g²

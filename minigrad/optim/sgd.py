@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..backend import Array, get_array_module
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_non_negative
+from .optimizer import (Optimizer, ParamGroup, Params, ParamState, check_non_negative,
+                        direction_with_l2)
 
 
 class SGD(Optimizer):
@@ -44,12 +45,8 @@ class SGD(Optimizer):
 
     def _update(self, param: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         # Python floats keep float32 arrays float32 (a NumPy float64 scalar would upcast).
-        lr, momentum, dampening, weight_decay = (
-            float(group[k]) for k in ("lr", "momentum", "dampening", "weight_decay"))
-        if group["maximize"]:
-            grad = -grad                                    # g ← -g
-        if weight_decay != 0:
-            grad = grad + weight_decay * param              # g ← g + λθ
+        lr, momentum, dampening = (float(group[k]) for k in ("lr", "momentum", "dampening"))
+        grad = direction_with_l2(param, grad, group)      # g ← ±g + λθ
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:

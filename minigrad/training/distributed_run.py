@@ -49,6 +49,7 @@ from ..distributed.failure import INTERRUPTED
 from ..data import DataLoader, Subset
 from ..random import get_rng_state, manual_seed, set_rng_state
 from .loop import EpochStats, evaluate
+from .option_types import positive_float
 
 __all__ = ["OneProcess", "Ranks", "add_distributed_options", "exit_status", "start_world"]
 
@@ -57,23 +58,12 @@ TEST_BATCH = 500
 DEFAULT_TIMEOUT = 600.0
 
 
-def _positive_seconds(text: str) -> float:
-    """An argparse type: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
 def add_distributed_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--distributed`` and ``--timeout`` to the training command line."""
     parser.add_argument("--distributed", action="store_true",
                         help="train on the ranks of an MPI job (mpiexec -n N ... --distributed): "
                              "--batch-size is split over the ranks; see docs/distributed.md")
-    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT,
                         metavar="SECONDS",
                         help="with --distributed: end every rank when one makes no progress "
                              "(no forward pass) for this long")

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import math
 import sys
 import time
 from pathlib import Path
@@ -54,6 +53,8 @@ from .distributed_run import OneProcess, add_distributed_options, exit_status, s
 from .interrupts import InterruptGuard
 from .loop import EpochStats, RunningStats, train_one_epoch
 from .metrics_log import MetricsLog, plot_curves
+from .option_types import (non_negative_float, non_negative_int, number_type, positive_float,
+                           positive_int)
 from .run_lock import RunLock, RunLocked
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -97,27 +98,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _number(kind: type, minimum: float, strict: bool, maximum: float = math.inf) -> Any:
-    """An argparse type: ``kind`` (int or float), finite, above (``strict``) or at least
-    ``minimum``, and at most ``maximum``."""
-    relation = ">" if strict else ">="
-
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"must be {relation} {minimum:g}, got {text}")
-        if value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}, got {text}")
-        return value
-    return parse
-
-
-positive_int, non_negative_int = _number(int, 0, True), _number(int, 0, False)
-positive_float, non_negative_float = _number(float, 0.0, True), _number(float, 0.0, False)
 
 
 def device_option(text: str) -> str:
@@ -145,7 +125,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                         "tiny-imagenet:PATH")
     p.add_argument("--data-root", default=None, help="where to look for Fashion-MNIST first")
     p.add_argument("--download", action="store_true", help="download Fashion-MNIST if missing")
-    p.add_argument("--image-size", type=_number(int, 8, False, MAX_IMAGE_SIZE), default=64,
+    p.add_argument("--image-size", type=number_type(int, 8, False, MAX_IMAGE_SIZE), default=64,
                    help=f"crop size for folder datasets (8 to {MAX_IMAGE_SIZE})")
     p.add_argument("--cache", default=None, help="folder for a decoded-image cache (folders)")
     p.add_argument("--epochs", type=positive_int, default=6)
@@ -169,7 +149,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--stop-after", type=positive_int, default=None, metavar="N",
                    help="stop after N training batches in total, saving a checkpoint to "
                         "--resume from (as Ctrl-C does)")
-    p.add_argument("--workers", type=_number(int, 0, False, MAX_WORKERS), default=2,
+    p.add_argument("--workers", type=number_type(int, 0, False, MAX_WORKERS), default=2,
                    help=f"data-loading threads (at most {MAX_WORKERS})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_distributed_options(p)
