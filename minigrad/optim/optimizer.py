@@ -40,6 +40,26 @@ def check_non_negative(**options: float) -> None:
             raise ValueError(f"Invalid {_OPTION_WORDS.get(name, name + ' value')}: {value}")
 
 
+# Elements per block of add_scaled_: a 1 MB float32 temporary, reused by the allocator.
+BLOCK = 1 << 18
+
+
+def add_scaled_(target: Array, alpha: float, x: Array) -> None:
+    """``target += alpha * x`` in place (same shapes). Large contiguous CPU arrays are done in
+    blocks, so the temporary ``alpha * x`` is 1 MB and reused instead of as large as the
+    parameter: a fresh 400 MB temporary (VGG's first FC weight) costs more in page faults
+    than the arithmetic (measured: 175–950 ms against 90 ms in blocks). Every element is
+    computed the same way, so the result is identical."""
+    if (type(target) is not np.ndarray or target.size <= BLOCK or x.shape != target.shape
+            or not (target.flags.c_contiguous and x.flags.c_contiguous)):
+        target += alpha * x
+        return
+    flat_target, flat_x = target.reshape(-1), x.reshape(-1)  # views: both are contiguous
+    for start in range(0, flat_target.size, BLOCK):
+        block = slice(start, start + BLOCK)
+        flat_target[block] += alpha * flat_x[block]
+
+
 def direction_with_l2(param: Array, grad: Array, group: ParamGroup) -> Array:
     """The gradient an optimizer follows: negated for ``maximize`` (g ← -g), plus L2 weight
     decay coupled into it (g ← g + λθ, PyTorch's ``weight_decay`` for SGD, Adam, RMSprop,

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..backend import Array, get_array_module
-from .optimizer import (Optimizer, ParamGroup, Params, ParamState, check_non_negative,
-                        direction_with_l2)
+from .optimizer import (Optimizer, ParamGroup, Params, ParamState, add_scaled_,
+                        check_non_negative, direction_with_l2)
 
 
 class SGD(Optimizer):
@@ -55,9 +55,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = get_array_module(param).array(grad)
             else:
                 buf *= momentum
-                buf += grad if dampening == 0 else (1 - dampening) * grad  # b ← μb + (1-τ)g
+                add_scaled_(buf, 1 - dampening, grad)       # b ← μb + (1-τ)g
             if group["nesterov"]:
                 grad = grad + momentum * buf                # g ← g + μb
             else:
                 grad = buf                                  # g ← b
-        param -= lr * grad                                  # θ ← θ - γg
+        add_scaled_(param, -lr, grad)                       # θ ← θ - γg
