@@ -21,6 +21,8 @@ variance γ²_c, values the network chose.
    curves show the training loss per iteration of the first seed.
 2. LayerMonitor's per-channel statistics of the first conv's output (BN's input) and of
    the BN output, at initialisation and after training, next to β_c and γ²_c.
+3. The gradient flow: ‖∂L/∂y‖ of every conv and Linear layer at every iteration of the
+   first seed at the first rate, one panel per variant (LayerMonitor.gradient_flow).
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from layers.monitor import LayerMonitor, LayerStats
 from minigrad import optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.data.fashion_subsets import fashion_mnist_arrays
-from minigrad.plot import line_plot
+from minigrad.plot import gradient_flow, line_plot
 from minigrad.training.cli import add_lesson_options, parse_lesson_args, seed_list
 from minigrad.training.fit import History, fit, format_spread
 
@@ -84,8 +86,10 @@ def print_channel_table(title: str, before: LayerStats, after: LayerStats,
 
 def train_variant(batchnorm: bool, kaiming: bool, lr: float, seed: int,
                   args: argparse.Namespace, images: np.ndarray, labels: np.ndarray,
-                  test_loader: DataLoader, name: str, probe: mg.Tensor | None) -> History:
-    """Build and train one variant; with ``probe``, print BN's statistics before and after."""
+                  test_loader: DataLoader, name: str, probe: mg.Tensor | None,
+                  flow: dict[str, list[float]] | None = None) -> History:
+    """Build and train one variant; with ``probe``, print BN's statistics before and after;
+    with ``flow``, fill it with ‖∂L/∂y‖ of every conv and Linear layer at every iteration."""
     mg.manual_seed(seed)  # the same conv and linear weights with and without BN
     model = conv_net(batchnorm)
     if kaiming:
@@ -96,8 +100,11 @@ def train_variant(batchnorm: bool, kaiming: bool, lr: float, seed: int,
                             "at initialisation (γ = 1, β = 0):", conv, norm, model[1])
     loader = DataLoader(ArrayDataset(images, labels), batch_size=args.batch, shuffle=True,
                         seed=seed)
-    history = fit(model, loader, optim.SGD(model.parameters(), lr=lr), args.epochs,
-                  test_loader=test_loader, name=name)
+    with LayerMonitor(model) as monitor:      # the gradient flow: conv1, ..., fc1
+        history = fit(model, loader, optim.SGD(model.parameters(), lr=lr), args.epochs,
+                      test_loader=test_loader, name=name)
+    if flow is not None:
+        flow.update(monitor.gradient_flow())
     if probe is not None:
         conv, norm = batch_statistics(model, probe)
         print_channel_table("\nThe same after training: BN output mean ≈ β, variance "
@@ -124,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Fashion-MNIST subsets: {10 * args.per_class} training / {10 * test_per_class} test "
           f"images, batch {args.batch}, plain SGD, {args.epochs} epochs, seeds {seeds}\n")
     histories: dict[str, list[History]] = {}
+    flows: dict[str, dict[str, list[float]]] = {}    # first seed, first rate: per variant
     for seed in seeds:
         images, labels = fashion_mnist_arrays(train=True, per_class=args.per_class, seed=seed)
         test_images, test_labels = fashion_mnist_arrays(train=False, seed=seed,
@@ -134,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"{variant}, lr {lr:g}"
                 watched = batchnorm and lr == args.lrs[0] and seed == seeds[0]
                 probe = mg.tensor(images[:args.batch]) if watched else None
+                flow = flows.setdefault(variant, {}) if (seed, lr) == (seeds[0], args.lrs[0]) \
+                    else None
                 histories.setdefault(name, []).append(train_variant(
                     batchnorm, kaiming, lr, seed, args, images, labels, test_loader,
-                    f"seed {seed}, {name}", probe))
+                    f"seed {seed}, {name}", probe, flow))
 
     print(f"\nTraining loss (mean over each epoch, seed {seeds[0]}) and test top-1 after the "
           f"last epoch over {len(seeds)} seed(s): mean ± std (min–max)")
@@ -150,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
               title="training loss, same SGD learning rate (seed "
                     f"{seeds[0]})", xlabel="iteration", ylabel="cross-entropy (per batch)",
               logy=True, markers=False)
-    print(f"\nplot in {args.out}")
+    gradient_flow(flows, args.out / "gradient_flow.png",
+                  title=f"gradient flow while training, lr {args.lrs[0]:g} (seed {seeds[0]})")
+    print(f"\nloss.png and gradient_flow.png in {args.out}")
     return 0
 
 

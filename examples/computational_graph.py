@@ -13,12 +13,15 @@ two-layer MLP and a conv-BatchNorm-ReLU-pool CNN. Boxes are Functions (op and ou
 shape), blue ellipses the parameters (leaves that require grad), white ones constants
 (the data and the loss's scale, which need no gradient). It writes NAME.dot (Graphviz
 text) and NAME.png — drawn by Graphviz's ``dot`` program when it is installed, otherwise
-laid out by ``minigrad.graph.layered_positions`` and drawn with matplotlib; it prints the
-node counts, and shows that ``backward()`` frees the graph.
+laid out by ``minigrad.graph.layered_positions`` and drawn with matplotlib — and
+NAME_backward.png: after ``backward(retain_graph=True)``, the same graph with red arrows
+the way the gradients flow and ‖∂L/∂θ‖ on every parameter. It prints the node counts,
+and shows that a plain ``backward()`` frees the graph.
 """
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +49,17 @@ def loss_of(model: nn.Module, input_shape: tuple[int, ...], seed: int) -> mg.Ten
     return F.cross_entropy(model(x), y)
 
 
+def draw(loss: mg.Tensor, params: dict[str, mg.Tensor], stem: Path, title: str,
+         gradients: bool = False) -> str:
+    """Write STEM.dot and STEM.png — by Graphviz's ``dot`` where it is installed, else laid
+    out by minigrad and drawn by matplotlib; return what was written."""
+    drawn = render(to_dot(loss, params, gradients), stem.with_suffix(".png"))
+    if not drawn:
+        draw_graph(trace(loss, params, gradients), stem.with_suffix(".png"), title=title)
+    return f"{stem.name}.dot and {stem.name}.png" + (
+        "" if drawn else " (matplotlib layout: no Graphviz `dot`)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_lesson_options(parser, "computational_graph", quick_help="the same (it takes a second)")
@@ -61,13 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         ops = ", ".join(f"{op} {count}" for op, count in sorted(graph.op_counts().items()))
         print(f"{name:<5} {graph.count(FUNCTION):>10} {graph.count(PARAMETER):>11} "
               f"{graph.count(CONSTANT):>10} {len(graph.edges):>6}   {ops}")
-        drawn = render(to_dot(loss, params), args.out / f"{name}.png")
-        if not drawn:  # no Graphviz: the same graph laid out by minigrad, drawn by matplotlib
-            draw_graph(graph, args.out / f"{name}.png", title=f"{name}: the graph of its loss")
-        written = f"{name}.dot and {name}.png" + ("" if drawn else
-                                                  " (matplotlib layout: no Graphviz `dot`)")
-        print(f"      wrote {written}; {len(params)} parameter tensors in the model")
-        loss.backward()
+        written = draw(loss, params, args.out / name, f"{name}: the graph of its loss")
+        loss.backward(retain_graph=True)    # keep the graph, to draw it with the gradients
+        draw(loss, params, args.out / f"{name}_backward",
+             f"{name}: backward, from the loss to the leaves", gradients=True)
+        print(f"      wrote {written} and the backward pass, {name}_backward.png; "
+              f"{len(params)} parameter tensors in the model")
+        loss.backward()                     # a plain backward() frees the graph
         try:
             to_dot(loss)
         except RuntimeError as error:

@@ -33,8 +33,8 @@ from minigrad.data.fashion_subsets import fashion_mnist_arrays
 from minigrad.tensor import Tensor
 from minigrad.training.fit import History, fit_one_cycle
 
-from minigrad.plot import pyplot, save  # noqa: E402
-from minigrad.training.cli import add_lesson_options  # noqa: E402
+from minigrad.plot import outside_legend, pyplot, readable_log_ticks, save  # noqa: E402
+from minigrad.training.cli import add_lesson_options, parse_lesson_args  # noqa: E402
 
 plt = pyplot()  # draws into files
 
@@ -139,7 +139,8 @@ def plot_training_loss(histories: dict[tuple[bool, int], History], window: int,
     for ax, kind in zip(axes, ("plain", "residual")):
         ax.set(title=f"{kind} networks", xlabel="iteration", yscale="log")
         ax.grid(alpha=0.3, which="both")
-        ax.legend()
+        readable_log_ticks(ax)
+    outside_legend(axes[1])                 # the depths, once, off the data
     axes[0].set_ylabel(f"training loss (mean of {window} batches)")
     fig.tight_layout()
     save(fig, path)
@@ -159,7 +160,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=0.1, help="peak learning rate (one-cycle)")
     add_lesson_options(p, "degradation")
-    args = p.parse_args(argv)
+    args = parse_lesson_args(p, argv)
     if args.quick:
         args.depths, args.width, args.epochs = [8, 14], 4, 1
         args.train_per_class, args.test_per_class = 20, 10
@@ -168,7 +169,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     train_images, train_labels = fashion_mnist_arrays(True, args.train_per_class, seed=args.seed)
     test_images, test_labels = fashion_mnist_arrays(False, args.test_per_class, seed=args.seed)
     if not args.full_resolution:

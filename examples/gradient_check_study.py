@@ -34,7 +34,7 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad.autograd import Function
 from minigrad.plot import line_plot, pyplot, save
-from minigrad.training.cli import add_lesson_options
+from minigrad.training.cli import add_lesson_options, parse_lesson_args
 
 XS = np.linspace(0.05, 1.0, 96)  # part 1 differentiates f(x) = tanh(x)·eˣ at these points
 
@@ -262,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_lesson_options(parser, "gradient_check_study",
                        quick_help="coarser ε grid, sizes up to 256")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parse_lesson_args(parser, argv)
     mg.manual_seed(args.seed)
 
     epsilons = np.logspace(-14, 0, 29 if args.quick else 57)

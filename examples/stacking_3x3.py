@@ -31,7 +31,7 @@ import minigrad as mg
 from minigrad import init, optim
 from minigrad.data import ArrayDataset, DataLoader
 from minigrad.plot import image_grid
-from minigrad.training.cli import add_lesson_options
+from minigrad.training.cli import add_lesson_options, parse_lesson_args
 from minigrad.training.fit import fit
 
 SIZE = 7                      # the XOR images are 7×7
@@ -153,10 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-size", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=20)
     add_lesson_options(parser, "stacking_3x3", quick_help="800 XOR images, 8 epochs")
-    args = parser.parse_args(argv)
+    args = parse_lesson_args(parser, argv)
     if args.quick:
         args.train_size, args.epochs = 800, 8
-    args.out.mkdir(parents=True, exist_ok=True)
 
     receptive_field_part(args.channels, args.seed, args.out)
     images, labels = xor_images(8, np.random.default_rng(args.seed))

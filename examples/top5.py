@@ -32,7 +32,7 @@ from minigrad.metrics import accuracy
 from minigrad.training.fit import fit_one_cycle
 
 from minigrad.plot import pyplot, save  # noqa: E402
-from minigrad.training.cli import add_lesson_options  # noqa: E402
+from minigrad.training.cli import add_lesson_options, parse_lesson_args  # noqa: E402
 
 plt = pyplot()  # draws into files
 
@@ -109,7 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="test images per class (default: the whole test set, 1,000 each)")
     p.add_argument("--show", type=int, default=16, help="examples drawn")
     add_lesson_options(p, "top5")
-    args = p.parse_args(argv)
+    args = parse_lesson_args(p, argv)
     if args.quick:
         args.width, args.train_per_class, args.epochs, args.test_per_class = 8, 50, 2, 30
     return args
@@ -117,7 +117,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     model = get_model(args)
     images, labels = fashion_mnist_arrays(False, args.test_per_class, seed=args.seed)
     probabilities = predict_probabilities(model, images)

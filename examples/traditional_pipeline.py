@@ -39,7 +39,7 @@ from minigrad.training import evaluate
 from minigrad.training.fit import fit, fit_one_cycle
 
 from minigrad.plot import pyplot, save  # noqa: E402
-from minigrad.training.cli import add_lesson_options  # noqa: E402
+from minigrad.training.cli import add_lesson_options, parse_lesson_args  # noqa: E402
 
 plt = pyplot()  # draws into files
 from matplotlib.collections import LineCollection  # noqa: E402
@@ -303,7 +303,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cnn-epochs", type=int, default=8)
     p.add_argument("--cnn-width", type=int, default=16)
     add_lesson_options(p, "traditional_pipeline")
-    args = p.parse_args(argv)
+    args = parse_lesson_args(p, argv)
     if args.quick:
         args.train_per_class, args.test_per_class, args.words = 30, 20, 16
         args.kmeans_sample, args.classifier_epochs = 2000, 10
@@ -313,7 +313,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     train_images, train_labels = fashion_mnist_arrays(True, args.train_per_class, seed=args.seed,
                                                       normalize=False)
     test_images, test_labels = fashion_mnist_arrays(False, args.test_per_class, seed=args.seed,

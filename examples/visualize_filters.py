@@ -35,7 +35,7 @@ from minigrad.data.fashion_subsets import (FASHION_MNIST_CLASSES, FASHION_MNIST_
                                            FASHION_MNIST_STD, fashion_mnist_arrays)
 from minigrad.plot import image_grid, normalize_for_display, pyplot, save
 from minigrad.training import evaluate
-from minigrad.training.cli import add_lesson_options
+from minigrad.training.cli import add_lesson_options, parse_lesson_args
 from minigrad.training.fit import fit_one_cycle
 
 plt = pyplot()  # draws into files
@@ -214,7 +214,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--top", type=int, default=8, help="images shown per unit")
     p.add_argument("--image", type=int, default=0, help="test image for the activation maps")
     add_lesson_options(p, "visualize_filters")
-    args = p.parse_args(argv)
+    args = parse_lesson_args(p, argv)
     if args.quick:
         args.width, args.train_images, args.epochs, args.search_images = 8, 500, 2, 100
     return args
@@ -281,7 +281,6 @@ def show_top_patches(model: Module, data: ImageSet, layer: tuple[str, str],
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
     data = load_data(args)
     model = get_model(data, args)
     test_loader = DataLoader(ArrayDataset(data.test_images, data.test_labels), 500)

@@ -19,6 +19,13 @@ For every chosen layer (a module whose type is in ``layer_types``, named as in
 * after backward, the norm ‖∂L/∂θ‖ of each of the layer's own parameters
   (read from ``.grad`` when ``rows()`` is called, so it includes any accumulation).
 
+Over a whole training run it also keeps ‖∂L/∂y‖ of *every* backward pass, per layer
+(``gradient_norms``), for a gradient-flow plot (:func:`minigrad.plot.gradient_flow`)::
+
+    with LayerMonitor(model) as monitor:
+        fit(model, loader, optimizer, epochs)
+    gradient_flow({"my net": monitor.gradient_flow()}, "flow.png")   # conv1, conv2, fc1, …
+
 The first layer's input usually needs no gradient; then its backward hook fires
 with the output gradient only, and the hook machinery warns (as PyTorch does).
 The monitor needs nothing more, so it silences that warning while attached.
@@ -130,6 +137,8 @@ class LayerMonitor:
         self._warnings: warnings.catch_warnings | None = None
         self._forward: dict[str, _ForwardRecord] = {}
         self._backward: dict[str, TensorStats] = {}
+        # ‖∂L/∂y‖ of every backward pass since the last clear(), per layer name
+        self.gradient_norms: dict[str, list[float]] = {name: [] for name, _ in self.layers}
 
     # ---- attaching ------------------------------------------------------------------------------
     def attach(self) -> LayerMonitor:
@@ -163,6 +172,8 @@ class LayerMonitor:
         """Forget everything recorded so far."""
         self._forward.clear()
         self._backward.clear()
+        for norms in self.gradient_norms.values():
+            norms.clear()
 
     # ---- the hooks ------------------------------------------------------------------------------
     def _forward_hook(self, name: str) -> ForwardHook:
@@ -174,7 +185,8 @@ class LayerMonitor:
     def _backward_hook(self, name: str) -> FullBackwardHook:
         def record(module: Module, grad_input: Grads, grad_output: Grads) -> None:
             if grad_output[0] is not None:
-                self._backward[name] = TensorStats.of(_host(grad_output[0]))
+                self._backward[name] = stats = TensorStats.of(_host(grad_output[0]))
+                self.gradient_norms[name].append(stats.norm)
         return record
 
     # ---- results --------------------------------------------------------------------------------
@@ -195,6 +207,32 @@ class LayerMonitor:
     def table(self) -> str:
         """The rows as a fixed-width text table (norms are L2 norms)."""
         return format_table(self.rows())
+
+    def labels(self) -> dict[str, str]:
+        """Readable names for the watched layers, numbered per kind in model order:
+        ``{"0": "conv1", "3": "conv2", "8": "fc1"}`` (see :func:`layer_labels`)."""
+        return layer_labels(self.layers)
+
+    def gradient_flow(self) -> dict[str, list[float]]:
+        """``{readable layer name: [‖∂L/∂y‖ of every backward pass]}``, in model order."""
+        labels = self.labels()
+        return {labels[name]: list(norms) for name, norms in self.gradient_norms.items()}
+
+
+# Short names of layer kinds for labels; other kinds use their class name in lower case.
+_SHORT_NAMES = {"Conv2d": "conv", "Linear": "fc", "BatchNorm2d": "bn", "BatchNorm1d": "bn"}
+
+
+def layer_labels(layers: Sequence[tuple[str, Module]]) -> dict[str, str]:
+    """``{module path: kind + number}`` — the k-th Conv2d is ``conv{k}``, the k-th Linear
+    ``fc{k}`` — so plots say "conv4" instead of "module 10"."""
+    counts: dict[str, int] = {}
+    labels = {}
+    for name, module in layers:
+        kind = _SHORT_NAMES.get(type(module).__name__, type(module).__name__.lower())
+        counts[kind] = counts.get(kind, 0) + 1
+        labels[name] = f"{kind}{counts[kind]}"
+    return labels
 
 
 def format_table(rows: Sequence[LayerStats]) -> str:

@@ -19,7 +19,13 @@ Nodes: one box per Function (op name and output shape), one ellipse per leaf ten
 one plain ellipse per constant input, and the result itself. Edges point the way the
 forward pass went: from inputs to the op that consumed them.
 
-``backward()`` frees the graph (unless ``retain_graph=True``), so draw it before.
+``backward()`` frees the graph (unless ``retain_graph=True``), so draw it before — or,
+for the backward pass, after ``backward(retain_graph=True)`` with ``gradients=True``: each
+leaf that requires grad is labelled with ‖∂L/∂leaf‖ (its ``.grad``), and the arrows point
+the way the gradients flow, from the result back to the leaves::
+
+    loss.backward(retain_graph=True)
+    draw_graph(trace(loss, params, gradients=True), "backward.png")   # minigrad.plot
 """
 from __future__ import annotations
 
@@ -31,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
+
+from . import backend
 from .autograd import Function
 from .tensor import Tensor
 
@@ -57,6 +66,7 @@ class Graph:
     """The traced graph: nodes in discovery order and (source key, target key) edges."""
     nodes: list[Node] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
+    backward: bool = False      # drawn as the backward pass: gradients on the leaves
 
     def count(self, kind: str) -> int:
         """How many nodes of one kind (``FUNCTION``, ``PARAMETER``, ``CONSTANT``, ``OUTPUT``)."""
@@ -73,14 +83,18 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
-def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> Graph:
+def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None,
+          gradients: bool = False) -> Graph:
     """Walk the graph that produced ``tensor`` (iteratively, inputs in order).
 
     params: ``{name: tensor}`` (e.g. ``dict(model.named_parameters())``) naming the leaves.
+    gradients: label each leaf that requires grad with ‖∂L/∂leaf‖ from its ``.grad``
+        (after ``tensor.backward(retain_graph=True)``), and mark the graph as the backward
+        pass (its arrows are drawn from the result to the leaves).
     Raises RuntimeError if ``backward()`` has already freed part of the graph.
     """
     names = {id(t): name for name, t in (params or {}).items()}
-    graph = Graph()
+    graph = Graph(backward=gradients)
     keys: dict[int, str] = {}  # id(Function or leaf) -> node key
 
     def add(obj: Tensor | Function, kind: str, label: str) -> str:
@@ -90,9 +104,11 @@ def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> Graph:
 
     def leaf_label(t: Tensor) -> str:
         name = names.get(id(t)) or t.name
-        return f"{name}\n{shape_text(t.shape)}" if name else shape_text(t.shape)
+        label = f"{name}\n{shape_text(t.shape)}" if name else shape_text(t.shape)
+        return f"{label}\n{gradient_text(t)}" if gradients else label
 
-    output = add(tensor, OUTPUT, f"result\n{shape_text(tensor.shape)}")
+    result = f"result\n{shape_text(tensor.shape)}"
+    output = add(tensor, OUTPUT, f"{result}\n∂L/∂L = 1" if gradients else result)
     if tensor._node is None:
         return graph
     root = tensor._node
@@ -117,6 +133,14 @@ def trace(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> Graph:
     return graph
 
 
+def gradient_text(t: Tensor) -> str:
+    """``"‖grad‖ 1.2e-01"`` from a leaf's ``.grad``, or ``"no grad yet"``."""
+    if t.grad is None:
+        return "no grad yet"
+    values = backend.to_numpy(t.grad.data).astype(np.float64)
+    return f"‖grad‖ {np.sqrt(np.square(values).sum()):.2g}"
+
+
 def _function_label(fn: Function) -> str:
     """Op name and output shape(s); fails clearly on a graph that backward freed."""
     if getattr(fn, "_released", False):
@@ -126,13 +150,17 @@ def _function_label(fn: Function) -> str:
     return f"{type(fn).__name__}\n{shapes}"
 
 
-def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | None = None) -> str:
-    """The graph that produced ``tensor`` as Graphviz DOT text (see the module doc)."""
-    graph = trace(tensor, params)
+def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | None = None,
+           gradients: bool = False) -> str:
+    """The graph that produced ``tensor`` as Graphviz DOT text (see the module doc and
+    :func:`trace` for ``gradients``)."""
+    graph = trace(tensor, params, gradients)
     lines = ["digraph autograd {", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes:
         label = node.label.replace('"', '\\"').replace("\n", "\\n")
         lines.append(f'  {node.key} [label="{label}", {_STYLE[node.kind]}];')
+    if graph.backward:      # arrowheads at the inputs: the way the gradients flow
+        lines.append('  edge [dir=back, color="#d62728"];')
     lines += [f"  {source} -> {target};" for source, target in graph.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -150,7 +178,7 @@ def render(dot_text: str, path: str | os.PathLike) -> bool:
     program = shutil.which("dot")
     if program is None:
         return False
-    subprocess.run([program, "-Tpng", "-Gdpi=72", "-o", str(png), str(dot_file)], check=True,
+    subprocess.run([program, "-Tpng", "-Gdpi=150", "-o", str(png), str(dot_file)], check=True,
                    capture_output=True)
     return True
 

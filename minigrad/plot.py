@@ -9,6 +9,7 @@ Jupyter kernel the backend is left alone, so the figures also show inline::
     image_grid(filters, "filters.png", shared_scale=True)          # one diverging colour scale
     save_figure(lambda ax: ax.bar(names, counts), "counts.png", ylabel="parameters")
     draw_graph(trace(loss, params), "graph.png")                   # no Graphviz needed
+    gradient_flow({"plain": monitor.gradient_flow()}, "flow.png")  # per-layer ‖∂L/∂y‖ in training
 """
 from __future__ import annotations
 
@@ -27,8 +28,13 @@ SLIDE_STYLE = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11,
 
 
 def in_jupyter() -> bool:
-    """True inside a Jupyter (IPython) kernel, where figures should show inline."""
-    return "ipykernel" in sys.modules
+    """True inside a running Jupyter (IPython) kernel, where figures should show inline.
+
+    Importing ``ipykernel`` is not enough (tools such as nbclient import it to find the
+    kernel): the IPython shell of this process must be attached to a kernel."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def pyplot() -> Any:
@@ -88,6 +94,24 @@ def save_figure(draw: Callable[[Any], Any], path: str | os.PathLike, title: str 
     save(fig, path)
 
 
+def plot_log_positive(ax: Any, xs: Sequence[float], ys: Sequence[float],
+                      **style: Any) -> list[float]:
+    """Plot ``ys`` on a log y axis without drawing values ≤ 0 (float underflow to exactly
+    0) as a plunge: the line breaks there. Returns the x of those points for
+    :func:`mark_underflow`."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    ax.plot(xs, np.where(ys > 0, ys, np.nan), **style)
+    return list(xs[ys <= 0])
+
+
+def mark_underflow(ax: Any, underflow_x: Sequence[float]) -> None:
+    """A ▼ at the bottom edge of a log axis for each x whose value underflowed to 0."""
+    if len(underflow_x):
+        ax.set_yscale("log")
+        ax.plot(underflow_x, np.full(len(underflow_x), ax.get_ylim()[0]), "v", color="k",
+                clip_on=False, label="0 (underflow)")
+
+
 def line_plot(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
               path: str | os.PathLike, title: str = "", xlabel: str = "", ylabel: str = "",
               logx: bool = False, logy: bool = False, markers: bool = True) -> None:
@@ -98,15 +122,12 @@ def line_plot(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     def draw(ax: Any) -> None:
         underflow_x: list[float] = []
         for label, (xs, ys) in series.items():
-            xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+            style = {"marker": "o" if markers else None, "markersize": 3, "label": label}
             if logy:
-                underflow_x += list(xs[ys <= 0])
-                ys = np.where(ys > 0, ys, np.nan)
-            ax.plot(xs, ys, marker="o" if markers else None, markersize=3, label=label)
-        if underflow_x:
-            ax.set_yscale("log")
-            ax.plot(underflow_x, np.full(len(underflow_x), ax.get_ylim()[0]), "v", color="k",
-                    clip_on=False, label="0 (underflow)")
+                underflow_x += plot_log_positive(ax, xs, ys, **style)
+            else:
+                ax.plot(xs, ys, **style)
+        mark_underflow(ax, underflow_x)
 
     save_figure(draw, path, title, xlabel, ylabel, logx, logy)
 
@@ -155,29 +176,65 @@ def image_grid(images: Sequence[np.ndarray], path: str | os.PathLike, columns: i
     save(fig, path)
 
 
+def gradient_flow(runs: Mapping[str, Mapping[str, Sequence[float]]], path: str | os.PathLike,
+                  title: str = "", ylabel: str = "‖∂L/∂y‖ (layer output)") -> None:
+    """Per-layer gradient norms over training, one panel per run: ``runs`` is
+    ``{run name: {layer name: [norm at every iteration]}}`` (e.g.
+    ``LayerMonitor.gradient_flow()``). Log y axis shared by the panels, so runs compare;
+    layers coloured from the first (dark) to the last (light); zeros marked as underflow."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs) + 1.8, 4.2), sharey=True,
+                             squeeze=False)
+    for ax, (run, layers) in zip(axes[0], runs.items()):
+        ax.set(title=run, xlabel="iteration", yscale="log")
+        colours = plt.cm.viridis(np.linspace(0, 0.9, len(layers)))
+        underflow_x: list[float] = []
+        for colour, (layer, norms) in zip(colours, layers.items()):
+            underflow_x += plot_log_positive(ax, np.arange(1, len(norms) + 1), norms,
+                                             color=colour, linewidth=1, label=layer)
+        mark_underflow(ax, underflow_x)
+        ax.grid(alpha=0.3, which="both")
+    axes[0, 0].set_ylabel(ylabel)
+    outside_legend(axes[0, -1])
+    for ax in axes[0]:
+        readable_log_ticks(ax)
+    if title:
+        fig.suptitle(title)
+    save(fig, path)
+
+
 _NODE_COLOURS = {FUNCTION: "#eeeeee", PARAMETER: "#a6cee3", CONSTANT: "white", OUTPUT: "#b2df8a"}
 
 
 def draw_graph(graph: Graph, path: str | os.PathLike, title: str = "") -> None:
     """Draw an autograd graph (:func:`minigrad.graph.trace`) with matplotlib alone, in the
     layered layout of :func:`minigrad.graph.layered_positions`: inputs at the top, the
-    result at the bottom, arrows the way the forward pass went. Boxes: grey = Function,
-    blue = parameter, white = constant, green = result."""
+    result at the bottom, grey arrows the way the forward pass went — or, for a graph
+    traced with ``gradients=True``, red arrows the way backward went, from the result to
+    the leaves, which show their gradient norms (pale arrows to constants: no gradient
+    goes there). Boxes: grey = Function, blue = parameter, white = constant, green =
+    result."""
     plt = pyplot()
     positions = layered_positions(graph)
     layers = max(y for _, y in positions.values()) + 1
     width = max(sum(1 for _, y in positions.values() if y == layer) for layer in range(layers))
     fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * width), 1.1 * layers + 1))
-    for source, target in graph.edges:
-        (x0, y0), (x1, y1) = positions[source], positions[target]
-        ax.annotate("", xy=(x1, -y1), xytext=(x0, -y0),
-                    arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 14,
-                                "shrinkB": 14})
+    boxes = {}
     for node in graph.nodes:
         x, y = positions[node.key]
-        ax.text(x, -y, node.label, ha="center", va="center", fontsize=10,
-                bbox={"boxstyle": "round" if node.kind == FUNCTION else "round4",
-                      "facecolor": _NODE_COLOURS[node.kind], "edgecolor": "0.3"})
+        text = ax.text(x, -y, node.label, ha="center", va="center", fontsize=10,
+                       bbox={"boxstyle": "round" if node.kind == FUNCTION else "round4",
+                             "facecolor": _NODE_COLOURS[node.kind], "edgecolor": "0.3"})
+        boxes[node.key] = text.get_bbox_patch()
+    kinds = {node.key: node.kind for node in graph.nodes}
+    for source, target in graph.edges:
+        arrow = {"arrowstyle": "-|>", "color": "0.4", "shrinkA": 2, "shrinkB": 2}
+        if graph.backward:  # gradients flow from the result back to the inputs; none to constants
+            source, target = target, source
+            arrow["color"] = "0.75" if kinds[target] == CONSTANT else "#d62728"
+        (x0, y0), (x1, y1) = positions[source], positions[target]
+        ax.annotate("", xy=(x1, -y1), xytext=(x0, -y0),
+                    arrowprops={**arrow, "patchA": boxes[source], "patchB": boxes[target]})
     ax.set_xlim(-width / 2 - 0.5, width / 2 + 0.5)
     ax.set_ylim(-layers + 0.4, 0.6)
     ax.axis("off")

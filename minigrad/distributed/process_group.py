@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -167,8 +167,10 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def launched_by_mpi(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    """True when an MPI launcher (``mpiexec``, ``mpirun``, ``srun``) started this process."""
+def launched_by_mpi(environ: Mapping[str, str] | None = None) -> bool:
+    """True when an MPI launcher (``mpiexec``, ``mpirun``, ``srun``) started this process
+    (judged from ``environ``, by default this process's environment)."""
+    environ = os.environ if environ is None else environ
     return any(name in environ for name in LAUNCHER_VARIABLES)
 
 

@@ -17,6 +17,7 @@ def test_quick_run_trains_both_nets_and_plots(tmp_path, capsys):
     assert lesson.main(["--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "loss.png").stat().st_size > 1000
+    assert (tmp_path / "gradient_flow.png").stat().st_size > 10_000   # LayerMonitor, per layer
     assert "smoke test" in out
     for lr in ("0.02", "0.3"):
         for variant in ("no BN, default init", "no BN, Kaiming init", "with BN"):

@@ -1,5 +1,6 @@
 """minigrad.plot: slide-ready figures, headless outside Jupyter, inline inside it."""
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -18,10 +19,18 @@ def test_outside_jupyter_the_backend_draws_into_files():
 
 
 def test_inside_jupyter_the_backend_is_left_alone(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    class Shell:            # an IPython shell attached to a kernel, as in Jupyter
+        kernel = object()
+
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=Shell))
     monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("backend forced"))
     assert plot.in_jupyter()
     plot.pyplot()
+
+
+def test_importing_ipykernel_alone_is_not_jupyter():
+    import ipykernel  # noqa: F401  (nbclient and jupyter_client import it too)
+    assert not plot.in_jupyter()
 
 
 def test_line_plot_writes_150_dpi_and_marks_underflow(tmp_path, monkeypatch):
@@ -55,3 +64,29 @@ def test_image_grid_with_a_shared_diverging_scale(tmp_path):
     plot.image_grid(filters, tmp_path / "filters.png", columns=2, shared_scale=True,
                     titles=["conv1 #0", "conv1 #1"])
     assert (tmp_path / "filters.png").stat().st_size > 5_000
+
+
+def test_layer_monitor_keeps_the_gradient_flow_of_every_step_with_readable_names(tmp_path):
+    import layers as nn
+    import minigrad as mg
+    import minigrad.functional as F
+    from layers.monitor import LayerMonitor
+
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3), nn.Flatten(),
+                          nn.Linear(2 * 2 * 2, 3))
+    x = mg.tensor(np.random.default_rng(0).normal(size=(4, 1, 6, 6)).astype(np.float32))
+    y = mg.tensor(np.array([0, 1, 2, 0]))
+    with LayerMonitor(model) as monitor:
+        for _ in range(3):
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            last_rows = monitor.rows()
+    flow = monitor.gradient_flow()
+    assert list(flow) == ["conv1", "conv2", "fc1"]
+    assert all(len(norms) == 3 for norms in flow.values())
+    assert flow["fc1"][-1] == pytest.approx(last_rows[-1].grad_output.norm)
+    plot.gradient_flow({"net": flow, "again": flow}, tmp_path / "flow.png")
+    assert matplotlib.image.imread(tmp_path / "flow.png").shape[1] >= 1000
+    monitor.clear()
+    assert all(norms == [] for norms in monitor.gradient_norms.values())

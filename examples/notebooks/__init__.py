@@ -1,0 +1,1 @@
+"""The lessons as Jupyter notebooks, generated from the scripts by ``generate.py``."""
