@@ -78,12 +78,14 @@ def _out_hw(in_hw: tuple[int, int], kernel: Pair, geo: ConvGeometry) -> Pair:
 
 
 def _columns(x: Array, kernel: Pair, geo: ConvGeometry) -> Array:
-    """im2col of ``x`` (a batch chunk); on the CPU into this thread's reused scratch buffer
-    (valid until the next call: see kernels/workspace.py)."""
+    """im2col of ``x`` (a batch chunk); on the CPU into this thread's reused "columns" scratch
+    buffer (valid until the next use of it: see kernels/workspace.py). The input gradient's
+    column matrix shares that buffer, so a step holds one column buffer at a time."""
     if type(x) is not np.ndarray:
         return kernels.im2col(x, kernel, *geo.window())
     shape = (x.shape[1], *kernel, x.shape[0], *_out_hw(x.shape[2:], kernel, geo))
-    return kernels.im2col(x, kernel, *geo.window(), out=workspace.scratch("im2col", shape, x.dtype))
+    scratch = workspace.scratch("columns", shape, x.dtype)
+    return kernels.im2col(x, kernel, *geo.window(), out=scratch)
 
 
 def _gemm_forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
@@ -116,7 +118,7 @@ def _gemm_input_grad(gy: Array, w: Array, x_shape: tuple[int, ...], geo: ConvGeo
     for part in _batch_chunks(n, c_in * kh * kw * oh * ow * gy.itemsize):
         g_out = gy[part].transpose(1, 0, 2, 3).reshape(g, c_out // g, -1)
         col_shape = (g, weight_t.shape[1], g_out.shape[2])
-        col = (xp.matmul(weight_t, g_out, out=workspace.scratch("col2im", col_shape, gy.dtype))
+        col = (xp.matmul(weight_t, g_out, out=workspace.scratch("columns", col_shape, gy.dtype))
                if xp is np else weight_t @ g_out).reshape(c_in, kh, kw, -1, oh, ow)
         gx[part] = kernels.col2im(col, (col.shape[3], c_in, h, w_in), (kh, kw), *geo.window())
     return gx
