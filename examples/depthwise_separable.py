@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections import OrderedDict
 
 import minigrad as mg
@@ -26,7 +25,8 @@ from layers.container import Sequential
 from layers.conv import Conv2d
 from layers.module import Module
 from layers.summary import Summary, summary
-from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
+from minigrad.training.cli import (add_lesson_options, forward_times, parse_lesson_args,
+                                   tee_output)
 
 KERNEL = 3
 
@@ -45,14 +45,7 @@ def depthwise_separable_conv(channels: int) -> Sequential:
 
 def forward_seconds(layer: Module, x: mg.Tensor, repeats: int) -> float:
     """Median wall time of ``layer(x)`` without autograd, after one warm-up call."""
-    times = []
-    with mg.no_grad():
-        layer(x)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            layer(x)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(forward_times(layer, x, repeats))
 
 
 def print_counts(name: str, report: Summary) -> None:

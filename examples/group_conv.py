@@ -18,7 +18,6 @@ depthwise conv; ResNeXt uses G = 32).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
@@ -27,7 +26,8 @@ import minigrad as mg
 import minigrad.functional as F
 from layers.summary import summary
 from minigrad.plot import save_figure
-from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
+from minigrad.training.cli import (add_lesson_options, forward_times, parse_lesson_args,
+                                   tee_output)
 
 
 def grouped_equals_split(channels: int, groups: int, side: int = 6) -> float:
@@ -51,14 +51,7 @@ def input_channels_seen(channels: int, groups: int) -> int:
 
 def forward_seconds(conv: nn.Module, x: mg.Tensor, repeats: int) -> float:
     """Best of ``repeats`` forward passes without a graph, after one untimed warm-up."""
-    times = []
-    with mg.no_grad():
-        conv(x)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            conv(x)
-            times.append(time.perf_counter() - start)
-    return min(times)
+    return min(forward_times(conv, x, repeats))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,12 +12,12 @@ MACs = H·W·C_out·k²·C_in, and times one forward pass of each.
 from __future__ import annotations
 
 import argparse
-import time
 
 import layers as nn
 import minigrad as mg
 from layers.summary import summary
-from minigrad.training.cli import add_lesson_options, parse_lesson_args, tee_output
+from minigrad.training.cli import (add_lesson_options, forward_times, parse_lesson_args,
+                                   tee_output)
 
 # Inception (3a) of GoogLeNet (Szegedy et al. 2015, Table 1).
 INPUT_CHANNELS, SIDE = 192, 28
@@ -71,15 +71,7 @@ def branch_macs(bottleneck: bool, c_in: int = INPUT_CHANNELS, side: int = SIDE) 
 def forward_seconds(model: nn.Module, batch: int, repeats: int) -> float:
     """Best of ``repeats`` timed forward passes on a random batch (no graph), after one
     untimed warm-up."""
-    x = mg.randn(batch, INPUT_CHANNELS, SIDE, SIDE)
-    times = []
-    with mg.no_grad():
-        model(x)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(x)
-            times.append(time.perf_counter() - start)
-    return min(times)
+    return min(forward_times(model, mg.randn(batch, INPUT_CHANNELS, SIDE, SIDE), repeats))
 
 
 def main(argv: list[str] | None = None) -> int:

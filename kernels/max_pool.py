@@ -173,10 +173,11 @@ def _tiled_forward(x: Array, kernel_size: Pair, out_hw: Pair) -> tuple[Array, Ar
 def _tiled_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
                     kernel_size: Pair) -> Array:
     xp = array_module(gy)
-    (kh, kw), (n, c, h, w) = kernel_size, x_shape
+    (kh, kw), (n, c) = kernel_size, x_shape[:2]
     oh, ow = gy.shape[2:]
-    windows = xp.zeros((n, c, oh, ow, kh * kw), dtype=gy.dtype)
-    xp.put_along_axis(windows, argmax[..., None].astype(np.intp), gy[..., None], axis=-1)
+    # each window's gradient at its argmax tap, 0 at the others (array ops CuPy has too)
+    taps = xp.arange(kh * kw, dtype=argmax.dtype)
+    windows = xp.where(argmax[..., None] == taps, gy[..., None], gy.dtype.type(0))
     gx = xp.zeros(x_shape, dtype=gy.dtype)  # pixels of no window get 0
     tiles = windows.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 2, 4, 3, 5)
     gx[:, :, :oh * kh, :ow * kw] = tiles.reshape(n, c, oh * kh, ow * kw)

@@ -26,8 +26,9 @@ def _stat_axes(ndim: int) -> tuple[int, ...]:
     return (0,) + tuple(range(2, ndim))
 
 
-def _per_channel(t: Tensor, ndim: int) -> Tensor:
-    """(C,) -> (1, C, 1, ...) to broadcast against an (N, C, ...) input."""
+def _per_channel(t: Tensor | Array, ndim: int) -> Tensor | Array:
+    """(C,) -> (1, C, 1, ...) to broadcast against an (N, C, ...) input (a Tensor or an
+    array alike)."""
     return t.reshape((1, -1) + (1,) * (ndim - 2))
 
 
@@ -98,9 +99,9 @@ class BatchNormTrain(Function):
         var = accurate_sum(y * y, self.axes, keepdims=True) / count
         self._update_running(mean, var, count)
         self.mean, self.inv_std = mean, 1.0 / xp.sqrt(var + self.eps)   # (1, C, 1, ...)
-        y *= self.inv_std if weight is None else self.inv_std * _per_channel_array(weight, x.ndim)
+        y *= self.inv_std if weight is None else self.inv_std * _per_channel(weight, x.ndim)
         if bias is not None:
-            y += _per_channel_array(bias, x.ndim)
+            y += _per_channel(bias, x.ndim)
         return y
 
     def _update_running(self, mean: Array, var: Array, count: int) -> None:
@@ -126,7 +127,7 @@ class BatchNormTrain(Function):
         gy_x_hat_sum = accurate_sum(gy.data * x_hat, self.axes, keepdims=True)  # dweight
         grads: list[Tensor | None] = [None] * len(wanted)
         if wanted[0]:
-            scale = self.inv_std if not affine else self.inv_std * _per_channel_array(
+            scale = self.inv_std if not affine else self.inv_std * _per_channel(
                 affine[0].data, x.ndim)
             gx = x_hat                           # reuse x_hat's buffer for dx
             gx *= gy_x_hat_sum / count
@@ -155,11 +156,6 @@ class BatchNormTrain(Function):
         if len(affine) > 1:
             grads.append(gy.sum(axis=axes))
         return tuple(grads)
-
-
-def _per_channel_array(a: Array, ndim: int) -> Array:
-    """(C,) array -> (1, C, 1, ...) to broadcast against an (N, C, ...) array."""
-    return a.reshape((1, -1) + (1,) * (ndim - 2))
 
 
 def _check_affine_shapes(op: str, x: Tensor, expected: tuple[int, ...], what: str,

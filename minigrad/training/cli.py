@@ -11,8 +11,11 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import Any, Iterator, Sequence, TextIO
+
+from ..grad_mode import no_grad
 
 QUICK_NOTICE = ("--quick: a smoke test that the code runs, in seconds. Its numbers are far too "
                 "small to carry the lesson (they can even show the opposite); the measured "
@@ -77,3 +80,16 @@ def tee_output(path: str | os.PathLike) -> Iterator[None]:
     with open(path, "w", encoding="utf-8") as file, \
             contextlib.redirect_stdout(_Tee(sys.stdout, file)):
         yield
+
+
+def forward_times(module: Any, x: Any, repeats: int) -> list[float]:
+    """Wall times in seconds of ``repeats`` calls ``module(x)`` without a graph, after one
+    untimed warm-up call (the lessons that time a layer take the best or the median)."""
+    times = []
+    with no_grad():
+        module(x)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            module(x)
+            times.append(time.perf_counter() - start)
+    return times
