@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import plot_language
 from .graph import CONSTANT, FUNCTION, OUTPUT, PARAMETER, Graph, layered_positions
 
 DPI = 150
@@ -38,19 +39,22 @@ def in_jupyter() -> bool:
 
 
 def pyplot() -> Any:
-    """``matplotlib.pyplot`` with :data:`SLIDE_STYLE`; the Agg backend (files only) unless
-    running inside Jupyter, whose inline backend is kept."""
+    """``matplotlib.pyplot`` with :data:`SLIDE_STYLE` and the font of the label language
+    (:mod:`minigrad.plot_language`); the Agg backend (files only) unless running inside
+    Jupyter, whose inline backend is kept."""
     import matplotlib  # matplotlib is optional: imported where used
     if not in_jupyter():
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    plt.rcParams.update(SLIDE_STYLE)
+    plt.rcParams.update({**SLIDE_STYLE, **plot_language.font_style()})
     return plt
 
 
 def save(fig: Any, path: str | os.PathLike) -> None:
-    """Save ``fig`` to ``path`` at :data:`DPI`; show it inline in Jupyter, then close it."""
+    """Save ``fig`` to ``path`` at :data:`DPI` with its labels in the current language
+    (``--lang``); show it inline in Jupyter, then close it."""
     plt = pyplot()
+    plot_language.translate_figure(fig)
     fig.savefig(path, dpi=DPI)
     if in_jupyter():
         plt.show()

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence, TextIO
 
+from .. import plot_language
 from ..grad_mode import no_grad
 
 QUICK_NOTICE = ("--quick: a smoke test that the code runs, in seconds. Its numbers are far too "
@@ -26,7 +27,8 @@ def add_lesson_options(parser: argparse.ArgumentParser, name: str,
                        quick_help: str = "a tiny run that takes seconds",
                        seeds: int | None = None) -> None:
     """Add ``--quick`` (the small setting the tests run), ``--out`` (default
-    ``runs/lessons/NAME``, where the pictures go) and ``--seed``; with ``seeds`` also
+    ``runs/lessons/NAME``, where the pictures go), ``--seed`` and ``--lang`` (en or zh,
+    the figures' labels); with ``seeds`` also
     ``--seeds`` (how many seeds seed, seed+1, ... to repeat the runs with, default ``seeds``),
     for lessons whose margins need a spread."""
     parser.add_argument("--quick", action="store_true",
@@ -34,6 +36,9 @@ def add_lesson_options(parser: argparse.ArgumentParser, name: str,
     parser.add_argument("--out", type=Path, default=Path("runs/lessons") / name,
                         help="folder for the pictures and numbers")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    parser.add_argument("--lang", choices=plot_language.LANGUAGES, default="en",
+                        help="language of the figure labels (zh: Chinese; needs a Chinese "
+                             "font such as fonts-wqy-microhei)")
     if seeds is not None:
         parser.add_argument("--seeds", type=int, default=seeds,
                             help="repeat every run with this many seeds (seed, seed+1, ...) "
@@ -43,8 +48,10 @@ def add_lesson_options(parser: argparse.ArgumentParser, name: str,
 
 def parse_lesson_args(parser: argparse.ArgumentParser,
                       argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse ``argv``; under ``--quick`` print :data:`QUICK_NOTICE`; create ``--out``."""
+    """Parse ``argv``; under ``--quick`` print :data:`QUICK_NOTICE`; set the figures'
+    label language (``--lang``); create ``--out``."""
     args = parser.parse_args(argv)
+    plot_language.set_language(args.lang)
     if args.quick:
         print(QUICK_NOTICE.format(name=args.lesson_name), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
