@@ -66,8 +66,8 @@ def flops(n, c_in, c_out, size, k, s, p, g) -> float:
 
 # ---- the workers (one framework per process) ----------------------------------------------
 def minigrad_layer(x_shape, w_shape, s, p, g):
+    import minigrad as mg  # before NumPy (minigrad/blas_threads.py)
     import numpy as np
-    import minigrad as mg
     import minigrad.functional as F
     rng = np.random.default_rng(0)
     x = mg.tensor(rng.standard_normal(x_shape).astype(np.float32), requires_grad=True)
@@ -128,8 +128,8 @@ def worker(args: argparse.Namespace) -> None:
 
 # ---- minigrad alone ---------------------------------------------------------------------
 def depthwise_paths(args: argparse.Namespace) -> None:
+    import minigrad as mg  # before NumPy (minigrad/blas_threads.py)
     import numpy as np
-    import minigrad as mg
     from minigrad.functional import conv as conv_module
     name, n, c_in, c_out, size, k, s, p, g = layers(args.quick)[DEPTHWISE]
     x_shape, w_shape = (n, c_in, size, size), (c_out, 1, k, k)
@@ -157,8 +157,8 @@ def peak_memory_mb(fn) -> float:
 
 
 def workspace_memory(args: argparse.Namespace) -> None:
+    import minigrad as mg  # before NumPy (minigrad/blas_threads.py)
     import numpy as np
-    import minigrad as mg
     import minigrad.functional as F
     from kernels import workspace
     from minigrad.functional import conv as conv_module

@@ -34,6 +34,7 @@ if ARGS is not None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
 
+import minigrad  # noqa: E402,F401  (before NumPy: minigrad/blas_threads.py)
 import numpy as np  # noqa: E402
 
 from examples.train import main as train_main  # noqa: E402

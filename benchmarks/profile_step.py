@@ -38,6 +38,7 @@ if ARGS is not None:
     import alternate
     os.environ.update(alternate.thread_env(ARGS.threads))
 
+import minigrad  # noqa: E402,F401  (before NumPy: minigrad/blas_threads.py)
 import numpy as np  # noqa: E402
 
 from minigrad.autograd import Function  # noqa: E402

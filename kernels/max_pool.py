@@ -12,8 +12,8 @@ Conventions (the same on CPU and GPU):
 * NaN counts as larger than every number: the first NaN of a window wins, so NaN propagates
   as in PyTorch.
 
-The CPU path loops over the kH·kW taps, one strided view of the whole batch per tap (fast
-for small windows, but a 448×448 global pool would be 200,704 Python iterations). When large
+The CPU path loops over the kH·kW taps, one strided view of the whole batch per tap, with
+the channels split over threads (fast for small windows, but a 448×448 global pool would be 200,704 Python iterations). When large
 windows tile the image (stride = kernel, no padding or dilation: global pooling, 4×4/4)
 a reshape exposes every window as its own axes instead, and NumPy reduces over them in one
 call (``_tiled_*`` below); both paths give the same values, argmax and gradients.
@@ -25,6 +25,7 @@ from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
 from .geometry import Pair, dilated_span, output_hw, tap_window
 from .gpu import max_pool as gpu
 from .gpu.common import runs_custom_kernel
+from .threads import run_in_parts
 
 
 def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
@@ -46,31 +47,40 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
         return _tiled_forward(x, kernel_size, out_hw)
     xp = array_module(x)
     x_padded = pad_hw(x, padding, -np.inf)
-    windows = []  # one strided view per tap, in tap order
-    for i, j in np.ndindex(*kernel_size):
-        rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        windows.append(x_padded[:, :, rows, cols])
+    taps = [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
+    # y and argmax keep the axis order of x's memory (e.g. the channel-major output of a
+    # convolution), so the next layer reads them in order.
+    y = xp.empty_like(x_padded[:, :, taps[0][0], taps[0][1]])
+    argmax = xp.empty_like(y, dtype=np.int32)
+
+    def pool_channels(part: slice) -> None:  # channels never mix: threads split them
+        _pool_taps(xp, x_padded[:, part], taps, y[:, part], argmax[:, part])
+    if xp is np:
+        run_in_parts(pool_channels, x.shape[1], x.nbytes)
+    else:
+        pool_channels(slice(None))
+    return y, argmax
+
+
+def _pool_taps(xp, x_padded: Array, taps: list, y: Array, argmax: Array) -> None:
+    """The CPU/generic forward on (a channel slice of) the padded input, into y and argmax."""
+    windows = [x_padded[:, :, rows, cols] for rows, cols in taps]  # one strided view per tap
     # Pass 1, the values: a running maximum over the taps (np.maximum propagates NaN).
-    y = windows[0].copy()
+    xp.copyto(y, windows[0])
     for window in windows[1:]:
         xp.maximum(y, window, out=y)
     # Pass 2, the first tap holding the maximum (or the first NaN): walk the taps backwards,
     # so the smallest matching tap is written last. Without NaNs (np.maximum would have
-    # propagated one into y) a plain equality test suffices, and np.where is the fastest
-    # way to apply it. (That shortcut is for the CPU only: on a device, asking whether there
-    # is a NaN would copy the answer to the host and wait for the GPU.)
-    if xp is np and not np.isnan(y).any():
-        argmax = np.zeros(y.shape, dtype=np.int32)
-        for tap in reversed(range(len(windows))):
-            argmax = np.where(windows[tap] == y, np.int32(tap), argmax)
-        return y, argmax
-    argmax = xp.empty(y.shape, dtype=np.int32)
+    # propagated one into y) a plain equality test suffices. (That shortcut is for the CPU
+    # only: on a device, asking whether there is a NaN would copy the answer to the host
+    # and wait for the GPU.)
+    check_nan = xp is not np or bool(np.isnan(y).any())
     hit = xp.empty(y.shape, dtype=bool)
-    for tap in reversed(range(len(windows))):
+    for tap in reversed(range(len(windows))):  # every window's maximum is one of its taps
         xp.equal(windows[tap], y, out=hit)
-        hit |= xp.isnan(windows[tap])
+        if check_nan:
+            hit |= xp.isnan(windows[tap])
         xp.copyto(argmax, np.int32(tap), where=hit)
-    return y, argmax
 
 
 def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
@@ -96,15 +106,23 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
     xp = array_module(gy)
     gx_padded = padded_zeros(x_shape, padding, like=gy)
     # Windows that don't overlap (stride >= span: 2×2/2) give each pixel one tap at most, so
-    # the taps can be written instead of added (one pass fewer over the image per tap).
+    # each tap's gradient is copied where it is the argmax (no sum, no temporary array);
+    # overlapping windows add theirs.
     disjoint = all(s >= dilated_span(k, d) for k, s, d in zip(kernel_size, stride, dilation))
-    for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
-        rows, cols = tap_window(i, j, out_hw, stride, dilation)
-        routed = xp.where(argmax == tap, gy, 0)
-        if disjoint:
-            gx_padded[:, :, rows, cols] = routed
-        else:
-            gx_padded[:, :, rows, cols] += routed
+    taps = [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
+
+    def route_channels(part: slice) -> None:  # channels never mix: threads split them
+        g, chosen = gy[:, part], argmax[:, part]
+        for tap, (rows, cols) in enumerate(taps):
+            target = gx_padded[:, part, rows, cols]
+            if disjoint:
+                xp.copyto(target, g, where=chosen == tap)
+            else:
+                target += xp.where(chosen == tap, g, 0)
+    if xp is np:
+        run_in_parts(route_channels, x_shape[1], gx_padded.nbytes)
+    else:
+        route_channels(slice(None))
     return crop_hw(gx_padded, padding)
 
 

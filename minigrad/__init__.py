@@ -11,6 +11,8 @@
 import importlib
 from types import ModuleType
 
+from . import blas_threads  # first of all: it sets OpenBLAS's environment before NumPy loads
+from . import allocator  # large arrays reuse freed memory: no page faults every step
 from . import accelerator, backends, cuda, init, metrics, optim
 from .autograd import Function, grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad

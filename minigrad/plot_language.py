@@ -3,7 +3,7 @@
 The lessons write their labels in English; with :func:`set_language` ("zh") every text
 of a figure is translated when :func:`minigrad.plot.save` writes it (the table is
 :mod:`minigrad.labels_zh`), and matplotlib draws with a font that has Chinese glyphs
-(symbols such as ∂ or ‖ come from the default font through matplotlib's fallback)::
+(symbols it lacks, such as ˣ, come from DejaVu Sans through matplotlib's fallback)::
 
     set_language("zh")                 # raises if no Chinese font is installed
     translate("training loss, mean of 3 seeds")   # '训练损失, 3 个种子的平均'
@@ -67,10 +67,9 @@ def font_style() -> dict[str, Any]:
     (and an ASCII minus sign, which Chinese fonts may lack); matplotlib's defaults for "en"."""
     import matplotlib  # matplotlib is optional: imported where used
     default = matplotlib.rcParamsDefault
-    if _language == "zh":
-        return {"font.sans-serif": [find_cjk_font(), *default["font.sans-serif"]],
-                "axes.unicode_minus": False}
-    return {"font.sans-serif": default["font.sans-serif"],
+    if _language == "zh":   # named families: matplotlib falls back glyph by glyph along them
+        return {"font.family": [find_cjk_font(), "DejaVu Sans"], "axes.unicode_minus": False}
+    return {"font.family": default["font.family"],
             "axes.unicode_minus": default["axes.unicode_minus"]}
 
 
@@ -113,5 +112,7 @@ def translate_figure(fig: Any) -> None:
             translated = [translate(label) for label in labels]
             if translated != labels:   # words, not numbers: fix them to the drawn ticks
                 axis.set_ticks(axis.get_ticklocs(), translated)
+    families = font_style()["font.family"]       # also for figures made before set_language
     for artist in fig.findobj(Text):
         artist.set_text(translate(artist.get_text()))
+        artist.set_fontfamily(families)

@@ -151,7 +151,36 @@ def _forward(x: Array, w: Array, geo: ConvGeometry) -> Array:
 def _input_grad(gy: Array, w: Array, x_shape: tuple[int, ...], geo: ConvGeometry) -> Array:
     if geo.depthwise:
         return kernels.depthwise_conv2d_backward_input(gy, w, x_shape, *geo.window())
+    if _input_grad_is_a_conv(w.shape, geo):
+        return _gemm_forward(gy, _flipped_transposed(w, geo.groups), _adjoint_geometry(w, geo))
     return _gemm_input_grad(gy, w, x_shape, geo)
+
+
+# ---- the input gradient of a stride-1 convolution is itself a convolution ------------------
+# With stride 1, dx[c, i, j] = Σ_o Σ_(u,v) dy[o, i + p - d u, j + p - d v] w[o, c, u, v]:
+# a convolution of dy, padded by d (k - 1) - p, with the kernel flipped in space and its
+# in/out channels swapped (per group). Computing it that way copies dy's windows (im2col)
+# instead of adding columns back onto the image (col2im, 9 read-modify-write passes for
+# 3×3), the expensive half of the GEMM path's input gradient. Strided convolutions, and
+# padding wider than the kernel, keep the col2im path.
+def _input_grad_is_a_conv(w_shape: tuple[int, ...], geo: ConvGeometry) -> bool:
+    return geo.stride == (1, 1) and all(
+        geo.padding[a] <= geo.dilation[a] * (w_shape[2 + a] - 1) for a in range(2))
+
+
+def _flipped_transposed(w: Array, groups: int) -> Array:
+    """(C_out, C_in/G, kH, kW) -> (C_in, C_out/G, kH, kW): each group's kernel with in and
+    out channels swapped, flipped in space."""
+    c_out, c_in_group, kh, kw = w.shape
+    per_group = w.reshape(groups, c_out // groups, c_in_group, kh, kw)[..., ::-1, ::-1]
+    return per_group.transpose(0, 2, 1, 3, 4).reshape(groups * c_in_group, c_out // groups,
+                                                      kh, kw)
+
+
+def _adjoint_geometry(w: Array, geo: ConvGeometry) -> ConvGeometry:
+    """Stride 1 and the padding d (k - 1) - p that make the convolution of dy x-sized."""
+    padding = tuple(geo.dilation[a] * (w.shape[2 + a] - 1) - geo.padding[a] for a in range(2))
+    return ConvGeometry((1, 1), padding, geo.dilation, geo.groups, depthwise=False)
 
 
 def _weight_grad(x: Array, gy: Array, w_shape: tuple[int, ...], geo: ConvGeometry) -> Array:

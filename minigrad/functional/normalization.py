@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from kernels.threads import run_in_parts
+
 from .. import backend
 from ..backend import Array
 from ..autograd import Function
@@ -94,14 +98,24 @@ class BatchNormTrain(Function):
         xp = backend.get_array_module(x)
         self.axes = _stat_axes(x.ndim)
         count = x.size // x.shape[1]
-        mean = accurate_sum(x, self.axes, keepdims=True) / count   # accurate on every axis
-        y = x - mean                                                # centred, then scaled
-        var = accurate_sum(y * y, self.axes, keepdims=True) / count
-        self._update_running(mean, var, count)
-        self.mean, self.inv_std = mean, 1.0 / xp.sqrt(var + self.eps)   # (1, C, 1, ...)
-        y *= self.inv_std if weight is None else self.inv_std * _per_channel(weight, x.ndim)
-        if bias is not None:
-            y += _per_channel(bias, x.ndim)
+        stats_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        self.mean = xp.empty(stats_shape, dtype=x.dtype)
+        self.inv_std = xp.empty(stats_shape, dtype=x.dtype)
+        var = xp.empty(stats_shape, dtype=x.dtype)
+        y = xp.empty_like(x)                  # x's memory layout (a conv's is channel-major)
+
+        def normalize_channels(c: slice) -> None:
+            mean = accurate_sum(x[:, c], self.axes, keepdims=True) / count   # accurate on every axis
+            self.mean[:, c] = mean
+            centred = xp.subtract(x[:, c], mean, out=y[:, c])
+            var[:, c] = accurate_sum(centred * centred, self.axes, keepdims=True) / count
+            self.inv_std[:, c] = 1.0 / xp.sqrt(var[:, c] + self.eps)
+            centred *= self.inv_std[:, c] if weight is None else \
+                self.inv_std[:, c] * _per_channel(weight[c], x.ndim)
+            if bias is not None:
+                centred += _per_channel(bias[c], x.ndim)
+        _by_channel(xp, normalize_channels, x)
+        self._update_running(self.mean, var, count)
         return y
 
     def _update_running(self, mean: Array, var: Array, count: int) -> None:
@@ -121,19 +135,29 @@ class BatchNormTrain(Function):
         wanted = self.needs_input_grad
         xp = backend.get_array_module(gy.data)
         count = x.size // x.shape[1]
-        x_hat = x.data - self.mean
-        x_hat *= self.inv_std
-        gy_sum = accurate_sum(gy.data, self.axes, keepdims=True)             # dbias
-        gy_x_hat_sum = accurate_sum(gy.data * x_hat, self.axes, keepdims=True)  # dweight
+        stats_shape = self.mean.shape
+        gy_sum = xp.empty(stats_shape, dtype=gy.dtype)           # dbias
+        gy_x_hat_sum = xp.empty(stats_shape, dtype=gy.dtype)     # dweight
+        gx = xp.empty_like(gy.data) if wanted[0] else None
+
+        def backward_channels(c: slice) -> None:
+            g = gy.data[:, c]
+            x_hat = xp.subtract(x.data[:, c], self.mean[:, c],   # into dx's buffer, if wanted
+                                out=None if gx is None else gx[:, c])
+            x_hat *= self.inv_std[:, c]
+            gy_sum[:, c] = accurate_sum(g, self.axes, keepdims=True)
+            gy_x_hat_sum[:, c] = accurate_sum(g * x_hat, self.axes, keepdims=True)
+            if gx is None:
+                return
+            scale = self.inv_std[:, c] if not affine else self.inv_std[:, c] * _per_channel(
+                affine[0].data[c], x.ndim)
+            x_hat *= gy_x_hat_sum[:, c] / count                  # dx, in place
+            xp.subtract(g, x_hat, out=x_hat)
+            x_hat -= gy_sum[:, c] / count
+            x_hat *= scale
+        _by_channel(xp, backward_channels, gy.data)
         grads: list[Tensor | None] = [None] * len(wanted)
         if wanted[0]:
-            scale = self.inv_std if not affine else self.inv_std * _per_channel(
-                affine[0].data, x.ndim)
-            gx = x_hat                           # reuse x_hat's buffer for dx
-            gx *= gy_x_hat_sum / count
-            xp.subtract(gy.data, gx, out=gx)
-            gx -= gy_sum / count
-            gx *= scale
             grads[0] = Tensor._make(gx)
         if len(wanted) > 1 and wanted[1]:
             grads[1] = Tensor._make(gy_x_hat_sum.reshape(-1).astype(gy.dtype, copy=False))
@@ -156,6 +180,15 @@ class BatchNormTrain(Function):
         if len(affine) > 1:
             grads.append(gy.sum(axis=axes))
         return tuple(grads)
+
+
+def _by_channel(xp, work, x: Array) -> None:
+    """Run ``work(channel_slice)`` over the channels of ``x``: on the CPU split over threads
+    (each channel's passes are independent; NumPy releases the GIL in them), on a GPU at once."""
+    if xp is np:
+        run_in_parts(work, x.shape[1], x.nbytes)
+    else:
+        work(slice(None))
 
 
 def _check_affine_shapes(op: str, x: Tensor, expected: tuple[int, ...], what: str,

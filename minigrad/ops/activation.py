@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Function, Tensor
 from ..backend import Array
+from ..grad_mode import is_grad_enabled
 from .elementwise import clip, exp
 from .reduction import sum
 from .shape import normalize_axis, reshape
@@ -21,7 +22,12 @@ class ReLU(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
-        return gy * Tensor._make((y.data > 0).astype(y.dtype))
+        if is_grad_enabled():  # create_graph: a differentiable product
+            return gy * Tensor._make((y.data > 0).astype(y.dtype))
+        # One boolean mask and one product: multiply casts the mask inside its loop, with
+        # no float copy of it (a memory-bound op: every pass over the array counts).
+        xp = backend.get_array_module(y.data)
+        return Tensor._make(xp.multiply(gy.data, y.data > 0, dtype=gy.dtype))
 
 
 class LeakyReLU(Function):

@@ -67,10 +67,14 @@ def test_two_ranks_of_32_train_what_one_process_of_64_trains(two_ranks, tmp_path
     for key in trained_keys(one):
         moved = np.abs(one[key] - start[key]).max()
         assert np.abs(two[key] - one[key]).max() <= MOVEMENT_FRACTION * moved, key
-    # the sharded evaluation and the summed training statistics are the whole set's
+    # the sharded evaluation and the summed training statistics are the whole set's: the
+    # losses agree to 1e-3, and (weights a few 1e-3 apart, see above) the accuracies to
+    # one image of the 256 training or 100 test images
     for a, b in zip(metrics(tmp_path), metrics(out), strict=True):
-        for column in ("train_loss", "train_top1", "test_loss", "test_top1", "test_top5"):
+        for column in ("train_loss", "test_loss"):
             assert b[column] == pytest.approx(a[column], abs=1e-3), column
+        for column, images in (("train_top1", 256), ("test_top1", 100), ("test_top5", 100)):
+            assert abs(b[column] - a[column]) <= 1 / images + 2e-5, column  # CSV: 5 decimals
     # rank 0 alone reports
     assert output.count("epoch 2/2: train loss") == 1
     assert "distributed: 2 ranks, 32 images per rank and step (global batch 64)" in output

@@ -68,3 +68,49 @@ def test_training_steps_give_the_same_weights_with_one_thread_or_two(restore_thr
         weights.append([p.numpy().copy() for p in model.parameters()])
     for ours, theirs in zip(*weights):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("geometry", [((2, 2), (2, 2), (0, 0), (1, 1)),     # disjoint windows
+                                      ((3, 3), (2, 2), (1, 1), (1, 1)),     # overlapping, padded
+                                      ((3, 2), (1, 3), (1, 0), (2, 1))])
+def test_max_pool_is_bit_identical_for_any_thread_count(geometry, restore_threads):
+    rng = np.random.default_rng(0)
+    # ties (rounded values), a NaN, and the channel-major layout a convolution outputs
+    x = np.round(rng.standard_normal((6, 5, 96, 95)), 1).astype(np.float32)
+    x[2, 3, 10, 10] = np.nan
+    x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    assert x.nbytes >= threads.MIN_PARALLEL_BYTES          # big enough to be split
+    results = []
+    for count in (1, 2, 3):
+        threads.set_num_threads(count)
+        y, argmax = kernels.max_pool2d_forward(x, *geometry)
+        gy = rng.standard_normal(y.shape).astype(np.float32) if count == 1 else results[0][3]
+        results.append((y, argmax, kernels.max_pool2d_backward(gy, argmax, x.shape, *geometry), gy))
+    for y, argmax, gx, _ in results[1:]:
+        np.testing.assert_array_equal(y, results[0][0])
+        np.testing.assert_array_equal(argmax, results[0][1])
+        np.testing.assert_array_equal(gx, results[0][2])
+
+
+@pytest.mark.parametrize("channel_major", [False, True])
+def test_batch_norm_is_bit_identical_for_any_thread_count(channel_major, restore_threads):
+    import minigrad as mg
+    import minigrad.functional as F
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((16, 7, 52, 47)) * 3 + 1).astype(np.float32)
+    if channel_major:                                   # the layout a convolution outputs
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    assert x.nbytes >= threads.MIN_PARALLEL_BYTES       # big enough to be split
+    gy = rng.standard_normal(x.shape).astype(np.float32)
+    weight, bias = rng.standard_normal(7).astype(np.float32), rng.standard_normal(7).astype(np.float32)
+    results = []
+    for count in (1, 2, 3):
+        threads.set_num_threads(count)
+        inputs = [mg.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+        running = [mg.zeros(7), mg.ones(7)]
+        y = F.batch_norm(inputs[0], *running, *inputs[1:], training=True)
+        y.backward(mg.tensor(gy))
+        results.append([y.numpy(), *(t.grad.numpy() for t in inputs), *(r.numpy() for r in running)])
+    for result in results[1:]:
+        for ours, theirs in zip(result, results[0]):
+            np.testing.assert_array_equal(ours, theirs)
