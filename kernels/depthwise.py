@@ -17,7 +17,8 @@ How the CPU path is made fast (all three passes):
   (N, H, W, C) layout, where a window row is W_out * C contiguous values, and the weights of
   a tap are repeated along W_out to match (``_channels_last_taps``).
 * The batch is walked in chunks of about ``_CHUNK_BYTES`` so that the running sums stay in
-  cache across the kH*kW*m passes; all buffers are allocated once and reused.
+  cache across the kH*kW*m passes; the chunks are split over threads
+  (``kernels/threads.py``), and each thread allocates its buffers once and reuses them.
 """
 
 import numpy as np
@@ -26,6 +27,7 @@ from ._arrays import Array, array_module
 from .geometry import Pair, output_hw, tap_window
 from .gpu import depthwise as gpu
 from .gpu.common import runs_custom_kernel
+from .threads import run_in_parts
 
 _CHUNK_BYTES = 1 << 20
 
@@ -43,6 +45,15 @@ def _batch_chunks(n: int, bytes_per_sample: int) -> tuple[int, list[slice]]:
     """Chunk size and consecutive slices of range(n), each about ``_CHUNK_BYTES`` of samples."""
     step = min(n, max(1, _CHUNK_BYTES // bytes_per_sample))
     return step, [slice(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+def _over_chunks(xp, work, count: int, nbytes: int) -> None:
+    """Run ``work(part)`` over the ``count`` batch chunks: on the CPU the chunks are split
+    over threads (each thread with its own buffers), on a GPU done in one call."""
+    if xp is np:
+        run_in_parts(work, count, nbytes)
+    else:
+        work(slice(None))
 
 
 def _channels_last_taps(weight: Array, channels: int, out_w: int) -> Array:
@@ -87,22 +98,25 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
     taps = _channels_last_taps(weight, c, out_hw[1])
     y = xp.empty((n, c, m, *out_hw), dtype=x.dtype)
     step, chunks = _batch_chunks(n, y[0].nbytes)
-    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
-    y_buffer = xp.empty((m, step, *out_hw, c), dtype=x.dtype)  # channels-last running sums
-    product = xp.empty((step, *out_hw, c), dtype=x.dtype)
-    for batch in chunks:
-        size = batch.stop - batch.start
-        x_chunk, y_chunk, scaled = x_buffer[:size], y_buffer[:, :size], product[:size]
-        x_chunk[:, interior[0], interior[1]] = x[batch].transpose(0, 2, 3, 1)
-        for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
-            rows, cols = tap_window(i, j, out_hw, stride, dilation)
-            for k in range(m):
-                # y[n, c*m + k] += weight[c*m + k, 0, i, j] * window of x[n, c] at tap (i, j)
-                target = y_chunk[k] if tap == 0 else scaled
-                xp.multiply(x_chunk[:, rows, cols], taps[i, j, k], out=target)
-                if tap > 0:
-                    y_chunk[k] += scaled
-        y[batch] = y_chunk.transpose(1, 4, 0, 2, 3)  # (m, n, H_out, W_out, C) -> (n, C, m, ...)
+
+    def convolve(part: slice) -> None:  # one thread's chunks, with its own buffers
+        x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
+        y_buffer = xp.empty((m, step, *out_hw, c), dtype=x.dtype)  # channels-last running sums
+        product = xp.empty((step, *out_hw, c), dtype=x.dtype)
+        for batch in chunks[part]:
+            size = batch.stop - batch.start
+            x_chunk, y_chunk, scaled = x_buffer[:size], y_buffer[:, :size], product[:size]
+            x_chunk[:, interior[0], interior[1]] = x[batch].transpose(0, 2, 3, 1)
+            for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
+                rows, cols = tap_window(i, j, out_hw, stride, dilation)
+                for k in range(m):
+                    # y[n, c*m + k] += weight[c*m + k, 0, i, j] * window of x[n, c] at tap (i, j)
+                    target = y_chunk[k] if tap == 0 else scaled
+                    xp.multiply(x_chunk[:, rows, cols], taps[i, j, k], out=target)
+                    if tap > 0:
+                        y_chunk[k] += scaled
+            y[batch] = y_chunk.transpose(1, 4, 0, 2, 3)  # (m, n, H_out, W_out, C) -> (n, C, m, ...)
+    _over_chunks(xp, convolve, len(chunks), y.nbytes)
     return y.reshape(n, c * m, *out_hw)
 
 
@@ -135,22 +149,25 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
     gy_by_multiplier = gy.reshape(n, c, m, *out_hw)
     gx = xp.empty(x_shape, dtype=gy.dtype)
     step, chunks = _batch_chunks(n, gy[0].nbytes)
-    gx_buffer, interior = _padded_channels_last(step, x_shape[2:], padding, c, like=gy)
-    gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
-    product = xp.empty((step, *out_hw, c), dtype=gy.dtype)
-    for batch in chunks:
-        size = batch.stop - batch.start
-        gx_chunk, gy_chunk, scaled = gx_buffer[:size], gy_buffer[:, :size], product[:size]
-        gx_chunk[...] = 0
-        # (n, C, m, H_out, W_out) -> (m, n, H_out, W_out, C)
-        gy_chunk[...] = gy_by_multiplier[batch].transpose(2, 0, 3, 4, 1)
-        for i, j in np.ndindex(*kernel_size):
-            rows, cols = tap_window(i, j, out_hw, stride, dilation)
-            for k in range(m):
-                # window of gx[n, c] at tap (i, j) += weight[c*m + k, 0, i, j] * gy[n, c*m + k]
-                xp.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
-                gx_chunk[:, rows, cols] += scaled
-        gx[batch] = gx_chunk[:, interior[0], interior[1]].transpose(0, 3, 1, 2)
+
+    def transpose_convolve(part: slice) -> None:  # one thread's chunks, with its own buffers
+        gx_buffer, interior = _padded_channels_last(step, x_shape[2:], padding, c, like=gy)
+        gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
+        product = xp.empty((step, *out_hw, c), dtype=gy.dtype)
+        for batch in chunks[part]:
+            size = batch.stop - batch.start
+            gx_chunk, gy_chunk, scaled = gx_buffer[:size], gy_buffer[:, :size], product[:size]
+            gx_chunk[...] = 0
+            # (n, C, m, H_out, W_out) -> (m, n, H_out, W_out, C)
+            gy_chunk[...] = gy_by_multiplier[batch].transpose(2, 0, 3, 4, 1)
+            for i, j in np.ndindex(*kernel_size):
+                rows, cols = tap_window(i, j, out_hw, stride, dilation)
+                for k in range(m):
+                    # window of gx[n, c] at tap (i, j) += weight[c*m + k, 0, i, j] * gy[n, c*m + k]
+                    xp.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
+                    gx_chunk[:, rows, cols] += scaled
+            gx[batch] = gx_chunk[:, interior[0], interior[1]].transpose(0, 3, 1, 2)
+    _over_chunks(xp, transpose_convolve, len(chunks), gx.nbytes)
     return gx
 
 
@@ -181,18 +198,26 @@ def depthwise_conv2d_backward_weight(gy: Array, x: Array, weight_shape: tuple[in
     xp = array_module(gy)
     n, c = x.shape[:2]
     gy_by_multiplier = gy.reshape(n, c, m, *out_hw)
-    gw = xp.zeros((*kernel_size, m, c), dtype=gy.dtype)  # channels-last, as the buffers
     step, chunks = _batch_chunks(n, gy[0].nbytes)
-    x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
-    gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
-    for batch in chunks:
-        size = batch.stop - batch.start
-        x_chunk, gy_chunk = x_buffer[:size], gy_buffer[:, :size]
-        x_chunk[:, interior[0], interior[1]] = x[batch].transpose(0, 2, 3, 1)
-        gy_chunk[...] = gy_by_multiplier[batch].transpose(2, 0, 3, 4, 1)
-        for i, j in np.ndindex(*kernel_size):
-            rows, cols = tap_window(i, j, out_hw, stride, dilation)
-            for k in range(m):
-                # gw[c*m + k, 0, i, j] += sum over (n, oh, ow) of gy * window, for every c at once
-                gw[i, j, k] += xp.einsum("nhwc,nhwc->c", gy_chunk[k], x_chunk[:, rows, cols])
+    # each chunk's sums apart, added in chunk order at the end: the same bits for any
+    # number of threads
+    per_chunk = xp.empty((len(chunks), *kernel_size, m, c), dtype=gy.dtype)  # channels-last
+
+    def correlate(part: slice) -> None:  # one thread's chunks, with its own buffers
+        x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
+        gy_buffer = xp.empty((m, step, *out_hw, c), dtype=gy.dtype)
+        for index in range(len(chunks))[part]:
+            batch = chunks[index]
+            size = batch.stop - batch.start
+            x_chunk, gy_chunk = x_buffer[:size], gy_buffer[:, :size]
+            x_chunk[:, interior[0], interior[1]] = x[batch].transpose(0, 2, 3, 1)
+            gy_chunk[...] = gy_by_multiplier[batch].transpose(2, 0, 3, 4, 1)
+            for i, j in np.ndindex(*kernel_size):
+                rows, cols = tap_window(i, j, out_hw, stride, dilation)
+                for k in range(m):
+                    # gw[c*m + k, 0, i, j] = sum over (n, oh, ow) of gy * window, every c at once
+                    per_chunk[index, i, j, k] = xp.einsum("nhwc,nhwc->c", gy_chunk[k],
+                                                          x_chunk[:, rows, cols])
+    _over_chunks(xp, correlate, len(chunks), x.nbytes + gy.nbytes)
+    gw = per_chunk.sum(axis=0)
     return xp.ascontiguousarray(gw.transpose(3, 2, 0, 1)).reshape(weight_shape)

@@ -114,3 +114,23 @@ def test_batch_norm_is_bit_identical_for_any_thread_count(channel_major, restore
     for result in results[1:]:
         for ours, theirs in zip(result, results[0]):
             np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("multiplier, geometry", [(1, ((1, 1), (1, 1), (1, 1))),
+                                                  (2, ((2, 1), (0, 2), (1, 2)))])
+def test_depthwise_conv_is_bit_identical_for_any_thread_count(multiplier, geometry,
+                                                              restore_threads):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((24, 16, 40, 40)).astype(np.float32)
+    w = rng.standard_normal((16 * multiplier, 1, 3, 3)).astype(np.float32)
+    results = []
+    for count in (1, 2, 3):
+        threads.set_num_threads(count)
+        y = kernels.depthwise_conv2d_forward(x, w, *geometry)
+        gy = rng.standard_normal(y.shape).astype(np.float32) if count == 1 else results[0][3]
+        results.append((y, kernels.depthwise_conv2d_backward_input(gy, w, x.shape, *geometry),
+                        kernels.depthwise_conv2d_backward_weight(gy, x, w.shape, *geometry), gy))
+        assert y.nbytes >= 2 * (1 << 20)                # at least two chunks to split
+    for result in results[1:]:
+        for ours, theirs in zip(result[:3], results[0][:3]):
+            np.testing.assert_array_equal(ours, theirs)
