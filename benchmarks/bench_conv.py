@@ -174,12 +174,12 @@ def workspace_memory(args: argparse.Namespace) -> None:
     io_mb = 2 * batch * 64 * size * size * 4 / 2**20
     print(f"\nResNet-50 layer1 3x3 conv (64->64, {size} px, batch {batch}); input+output "
           f"{io_mb:.0f} MB, full column buffer {col_mb:.0f} MB")
-    for budget in (256 * 2**20, 64 * 2**20):
+    for budget in (256 * 2**20, 64 * 2**20, conv_module.DEFAULT_WORKSPACE_BYTES):
         conv_module.set_workspace_limit(budget)
         workspace.release()  # the scratch buffer is allocated (and counted) inside the trace
         print(f"  workspace budget {budget / 2**20:.0f} MB: peak traced memory of "
               f"forward+backward {peak_memory_mb(train_step):.0f} MB")
-    conv_module.set_workspace_limit(256 * 2**20)
+    conv_module.set_workspace_limit(conv_module.DEFAULT_WORKSPACE_BYTES)
 
 
 def median_ms(rounds: list[dict], framework: str, layer: str, index: int) -> float:
