@@ -47,15 +47,6 @@ def _batch_chunks(n: int, bytes_per_sample: int) -> tuple[int, list[slice]]:
     return step, [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-def _over_chunks(xp, work, count: int, nbytes: int) -> None:
-    """Run ``work(part)`` over the ``count`` batch chunks: on the CPU the chunks are split
-    over threads (each thread with its own buffers), on a GPU done in one call."""
-    if xp is np:
-        run_in_parts(work, count, nbytes)
-    else:
-        work(slice(None))
-
-
 def _channels_last_taps(weight: Array, channels: int, out_w: int) -> Array:
     """Weights as (kH, kW, m, W_out, C): ``[i, j, k, :, c] = weight[c*m + k, 0, i, j]``,
     repeated along W_out so a tap multiplies a whole contiguous (W_out, C) window row."""
@@ -116,7 +107,7 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
                     if tap > 0:
                         y_chunk[k] += scaled
             y[batch] = y_chunk.transpose(1, 4, 0, 2, 3)  # (m, n, H_out, W_out, C) -> (n, C, m, ...)
-    _over_chunks(xp, convolve, len(chunks), y.nbytes)
+    run_in_parts(convolve, len(chunks), y.nbytes, xp)
     return y.reshape(n, c * m, *out_hw)
 
 
@@ -167,7 +158,7 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
                     xp.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
                     gx_chunk[:, rows, cols] += scaled
             gx[batch] = gx_chunk[:, interior[0], interior[1]].transpose(0, 3, 1, 2)
-    _over_chunks(xp, transpose_convolve, len(chunks), gx.nbytes)
+    run_in_parts(transpose_convolve, len(chunks), gx.nbytes, xp)
     return gx
 
 
@@ -218,6 +209,6 @@ def depthwise_conv2d_backward_weight(gy: Array, x: Array, weight_shape: tuple[in
                     # gw[c*m + k, 0, i, j] = sum over (n, oh, ow) of gy * window, every c at once
                     per_chunk[index, i, j, k] = xp.einsum("nhwc,nhwc->c", gy_chunk[k],
                                                           x_chunk[:, rows, cols])
-    _over_chunks(xp, correlate, len(chunks), x.nbytes + gy.nbytes)
+    run_in_parts(correlate, len(chunks), x.nbytes + gy.nbytes, xp)
     gw = per_chunk.sum(axis=0)
     return xp.ascontiguousarray(gw.transpose(3, 2, 0, 1)).reshape(weight_shape)

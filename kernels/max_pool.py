@@ -13,7 +13,8 @@ Conventions (the same on CPU and GPU):
   as in PyTorch.
 
 The CPU path loops over the kH·kW taps, one strided view of the whole batch per tap, with
-the channels split over threads (fast for small windows, but a 448×448 global pool would be 200,704 Python iterations). When large
+the channels split over threads (fast for small windows, but a 448×448 global pool would
+be 200,704 Python iterations). When large
 windows tile the image (stride = kernel, no padding or dilation: global pooling, 4×4/4)
 a reshape exposes every window as its own axes instead, and NumPy reduces over them in one
 call (``_tiled_*`` below); both paths give the same values, argmax and gradients.
@@ -55,10 +56,7 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
 
     def pool_channels(part: slice) -> None:  # channels never mix: threads split them
         _pool_taps(xp, x_padded[:, part], taps, y[:, part], argmax[:, part])
-    if xp is np:
-        run_in_parts(pool_channels, x.shape[1], x.nbytes)
-    else:
-        pool_channels(slice(None))
+    run_in_parts(pool_channels, x.shape[1], x.nbytes, xp)
     return y, argmax
 
 
@@ -119,10 +117,7 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
                 xp.copyto(target, g, where=chosen == tap)
             else:
                 target += xp.where(chosen == tap, g, 0)
-    if xp is np:
-        run_in_parts(route_channels, x_shape[1], gx_padded.nbytes)
-    else:
-        route_channels(slice(None))
+    run_in_parts(route_channels, x_shape[1], gx_padded.nbytes, xp)
     return crop_hw(gx_padded, padding)
 
 

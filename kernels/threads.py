@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable
+
+import numpy as np
 
 # Below this many bytes touched, one thread does it all.
 MIN_PARALLEL_BYTES = 1 << 20
@@ -66,14 +68,18 @@ def split(length: int, parts: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-def run_in_parts(work: Callable[[slice], None], length: int, nbytes: int) -> None:
+def run_in_parts(work: Callable[[slice], None], length: int, nbytes: int,
+                 xp: Any = np) -> None:
     """Run ``work(part)`` over ``range(length)`` split into one slice per thread.
 
     work: must write only what its part owns (no two parts may write one element).
     nbytes: roughly how much memory the whole job touches; small jobs run here, unsplit.
+    xp: the array module of the arrays ``work`` touches. For a device's (CuPy) the work runs
+        in one call over the whole range: the device is parallel itself, and host threads
+        would only queue its kernels.
     """
     global _pool, _pool_workers
-    parts = min(get_num_threads(), length) if nbytes >= MIN_PARALLEL_BYTES else 1
+    parts = min(get_num_threads(), length) if nbytes >= MIN_PARALLEL_BYTES and xp is np else 1
     if parts <= 1:
         work(slice(0, length))
         return

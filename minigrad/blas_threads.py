@@ -23,10 +23,9 @@ SPIN_EXPONENT = "4"     # OpenBLAS's minimum: its idle threads sleep after 2**4 
 def let_idle_threads_sleep() -> bool:
     """Set ``OPENBLAS_THREAD_TIMEOUT`` unless NumPy is loaded already or the user set it;
     returns whether OpenBLAS will see :data:`SPIN_EXPONENT`."""
-    if "numpy" in sys.modules:
-        return os.environ.get("OPENBLAS_THREAD_TIMEOUT") == SPIN_EXPONENT
-    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", SPIN_EXPONENT)
-    return os.environ["OPENBLAS_THREAD_TIMEOUT"] == SPIN_EXPONENT
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", SPIN_EXPONENT)
+    return os.environ.get("OPENBLAS_THREAD_TIMEOUT") == SPIN_EXPONENT
 
 
 let_idle_threads_sleep()

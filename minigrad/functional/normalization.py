@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from kernels.threads import run_in_parts
 
 from .. import backend
@@ -114,7 +112,7 @@ class BatchNormTrain(Function):
                 self.inv_std[:, c] * _per_channel(weight[c], x.ndim)
             if bias is not None:
                 centred += _per_channel(bias[c], x.ndim)
-        _by_channel(xp, normalize_channels, x)
+        run_in_parts(normalize_channels, x.shape[1], x.nbytes, xp)   # channels are independent
         self._update_running(self.mean, var, count)
         return y
 
@@ -155,7 +153,7 @@ class BatchNormTrain(Function):
             xp.subtract(g, x_hat, out=x_hat)
             x_hat -= gy_sum[:, c] / count
             x_hat *= scale
-        _by_channel(xp, backward_channels, gy.data)
+        run_in_parts(backward_channels, x.shape[1], gy.data.nbytes, xp)
         grads: list[Tensor | None] = [None] * len(wanted)
         if wanted[0]:
             grads[0] = Tensor._make(gx)
@@ -180,15 +178,6 @@ class BatchNormTrain(Function):
         if len(affine) > 1:
             grads.append(gy.sum(axis=axes))
         return tuple(grads)
-
-
-def _by_channel(xp, work, x: Array) -> None:
-    """Run ``work(channel_slice)`` over the channels of ``x``: on the CPU split over threads
-    (each channel's passes are independent; NumPy releases the GIL in them), on a GPU at once."""
-    if xp is np:
-        run_in_parts(work, x.shape[1], x.nbytes)
-    else:
-        work(slice(None))
 
 
 def _check_affine_shapes(op: str, x: Tensor, expected: tuple[int, ...], what: str,
