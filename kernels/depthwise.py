@@ -16,6 +16,9 @@ How the CPU path is made fast (all three passes):
   has rows of only W_out pixels, so each batch chunk is first copied to **channels-last**
   (N, H, W, C) layout, where a window row is W_out * C contiguous values, and the weights of
   a tap are repeated along W_out to match (``_channels_last_taps``).
+* The results are written back **channel-major** ((C, N, H, W) memory seen as (N, C, H, W)),
+  the layout the GEMM convolution produces, so a network that mixes the two (MobileNet)
+  hands BatchNorm inputs and gradients of one layout, whose channels are contiguous runs.
 * The batch is walked in chunks of about ``_CHUNK_BYTES`` so that the running sums stay in
   cache across the kH*kW*m passes; the chunks are split over threads
   (``kernels/threads.py``), and each thread allocates its buffers once and reuses them.
@@ -77,7 +80,8 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
         stride, padding, dilation: (h, w) pairs; zero padding.
 
     Returns:
-        y of shape (N, C*m, H_out, W_out), dtype of ``x``.
+        y of shape (N, C*m, H_out, W_out), dtype of ``x``, channel-major in memory (a view of a
+        (C*m, N, H_out, W_out) array), as the GEMM path's output.
     """
     kernel_size = weight.shape[2:]
     out_hw = output_hw(x.shape[2:], kernel_size, stride, padding, dilation)
@@ -87,8 +91,8 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
     xp = array_module(x)
     n, c = x.shape[:2]
     taps = _channels_last_taps(weight, c, out_hw[1])
-    y = xp.empty((n, c, m, *out_hw), dtype=x.dtype)
-    step, chunks = _batch_chunks(n, y[0].nbytes)
+    y = xp.empty((c, m, n, *out_hw), dtype=x.dtype)   # channel-major, as the GEMM path's
+    step, chunks = _batch_chunks(n, y[:, :, 0].nbytes)
 
     def convolve(part: slice) -> None:  # one thread's chunks, with its own buffers
         x_buffer, interior = _padded_channels_last(step, x.shape[2:], padding, c, like=x)
@@ -106,9 +110,9 @@ def depthwise_conv2d_forward(x: Array, weight: Array, stride: Pair, padding: Pai
                     xp.multiply(x_chunk[:, rows, cols], taps[i, j, k], out=target)
                     if tap > 0:
                         y_chunk[k] += scaled
-            y[batch] = y_chunk.transpose(1, 4, 0, 2, 3)  # (m, n, H_out, W_out, C) -> (n, C, m, ...)
+            y[:, :, batch] = y_chunk.transpose(4, 0, 1, 2, 3)  # (m, n, H_out, W_out, C) -> (C, m, n, ...)
     run_in_parts(convolve, len(chunks), y.nbytes, xp)
-    return y.reshape(n, c * m, *out_hw)
+    return y.reshape(c * m, n, *out_hw).transpose(1, 0, 2, 3)
 
 
 def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int, int, int, int],
@@ -126,7 +130,7 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
         stride, padding, dilation: as given to the forward pass.
 
     Returns:
-        gx of shape ``x_shape``, dtype of ``gy``.
+        gx of shape ``x_shape``, dtype of ``gy``, channel-major in memory (as the forward's y).
     """
     kernel_size = weight.shape[2:]
     out_hw = output_hw(x_shape[2:], kernel_size, stride, padding, dilation)
@@ -138,7 +142,7 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
     n, c = x_shape[:2]
     taps = _channels_last_taps(weight, c, out_hw[1])
     gy_by_multiplier = gy.reshape(n, c, m, *out_hw)
-    gx = xp.empty(x_shape, dtype=gy.dtype)
+    gx = xp.empty((c, n, *x_shape[2:]), dtype=gy.dtype)  # channel-major, as the forward's y
     step, chunks = _batch_chunks(n, gy[0].nbytes)
 
     def transpose_convolve(part: slice) -> None:  # one thread's chunks, with its own buffers
@@ -157,9 +161,9 @@ def depthwise_conv2d_backward_input(gy: Array, weight: Array, x_shape: tuple[int
                     # window of gx[n, c] at tap (i, j) += weight[c*m + k, 0, i, j] * gy[n, c*m + k]
                     xp.multiply(gy_chunk[k], taps[i, j, k], out=scaled)
                     gx_chunk[:, rows, cols] += scaled
-            gx[batch] = gx_chunk[:, interior[0], interior[1]].transpose(0, 3, 1, 2)
+            gx[:, batch] = gx_chunk[:, interior[0], interior[1]].transpose(3, 0, 1, 2)
     run_in_parts(transpose_convolve, len(chunks), gx.nbytes, xp)
-    return gx
+    return gx.transpose(1, 0, 2, 3)
 
 
 def depthwise_conv2d_backward_weight(gy: Array, x: Array, weight_shape: tuple[int, int, int, int],

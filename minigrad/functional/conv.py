@@ -86,9 +86,18 @@ def _columns(x: Array, kernel: Pair, geo: ConvGeometry) -> Array:
     column matrix shares that buffer, so a step holds one column buffer at a time."""
     if type(x) is not np.ndarray:
         return kernels.im2col(x, kernel, *geo.window())
+    if _is_pointwise(kernel, geo) and x.transpose(1, 0, 2, 3).flags.c_contiguous:
+        # A 1×1 window with stride 1 and no padding copies x as it is: when x is already
+        # channel-major (a convolution's or BatchNorm's output), x *is* the column matrix.
+        return x.transpose(1, 0, 2, 3)[:, None, None]
     shape = (x.shape[1], *kernel, x.shape[0], *_out_hw(x.shape[2:], kernel, geo))
     scratch = workspace.scratch("columns", shape, x.dtype)
     return kernels.im2col(x, kernel, *geo.window(), out=scratch)
+
+
+def _is_pointwise(kernel: Pair, geo: ConvGeometry) -> bool:
+    """A 1×1 convolution with stride 1 and no padding: its im2col is the identity."""
+    return tuple(kernel) == (1, 1) and geo.stride == (1, 1) and geo.padding == (0, 0)
 
 
 def _gemm_forward(x: Array, w: Array, geo: ConvGeometry) -> Array:

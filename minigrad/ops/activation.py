@@ -7,7 +7,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from ..backend import Array
 from ..grad_mode import is_grad_enabled
-from .elementwise import clip, exp
+from .elementwise import exp
 from .reduction import sum
 from .shape import normalize_axis, reshape
 
@@ -28,6 +28,27 @@ class ReLU(Function):
         # no float copy of it (a memory-bound op: every pass over the array counts).
         xp = backend.get_array_module(y.data)
         return Tensor._make(xp.multiply(gy.data, y.data > 0, dtype=gy.dtype))
+
+
+class ReLU6(Function):
+    """min(max(x, 0), 6); the gradient is 1 strictly inside (0, 6) and 0 at both kinks
+    (PyTorch's ``relu6``, which is ``hardtanh(x, 0, 6)``; ``clamp``'s gradient would be 1
+    there)."""
+
+    def forward(self, x: Array) -> Array:
+        xp = backend.get_array_module(x)
+        self.save_outputs(0)
+        return xp.clip(x, 0, 6).astype(x.dtype, copy=False)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        (y,) = self.saved_outputs
+        xp = backend.get_array_module(y.data)
+        # 0 < y < 6 exactly where 0 < x < 6, so the output serves as well as the input
+        inside = xp.greater(y.data, 0)
+        inside &= y.data < 6
+        if is_grad_enabled():  # create_graph: a differentiable product
+            return gy * Tensor._make(inside.astype(y.dtype))
+        return Tensor._make(xp.multiply(gy.data, inside, dtype=gy.dtype))
 
 
 class LeakyReLU(Function):
@@ -121,8 +142,8 @@ def relu(x: Tensor) -> Tensor:
 
 
 def relu6(x: Tensor) -> Tensor:
-    """min(max(x, 0), 6): ReLU capped at 6 (MobileNet's activation)."""
-    return clip(x, 0.0, 6.0)
+    """min(max(x, 0), 6): ReLU capped at 6 (MobileNet's activation); gradient 0 at 0 and 6."""
+    return ReLU6.apply(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:

@@ -250,6 +250,20 @@ def test_pow_gradients_at_base_zero_match_pytorch(base, exponent):
     assert np.isfinite(b.grad.numpy()).all()
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("name", ["relu", "relu6"])
+def test_activation_gradients_at_their_kinks_match_pytorch(name, create_graph):
+    values = [-1.0, 0.0, 2.5, 6.0, 7.0]          # 0 and 6 exactly: PyTorch gives 0 there
+    upstream = [0.3, -1.7, 0.9, 2.2, -0.4]
+    x = mg.tensor(values, dtype="float64", requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (getattr(F, name)(x) * mg.tensor(upstream, dtype="float64")).sum().backward(
+        create_graph=create_graph)
+    (getattr(torch.nn.functional, name)(tx) * torch.tensor(upstream, dtype=torch.float64)
+     ).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
 def test_scalar_exponent_zero_and_scalar_base_zero():
     x = mg.tensor([0.0, 1.0], requires_grad=True)
     (x ** 0.0).sum().backward()

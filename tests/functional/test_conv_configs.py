@@ -163,3 +163,49 @@ def test_bad_arguments_and_inputs_are_clear_errors(call, error, message):
     """The functional layer checks every input (the kernels below it only assert)."""
     with pytest.raises(error, match=message):
         call(mg.zeros(2, 3, 8, 8))
+
+
+def _channel_major(a: np.ndarray) -> np.ndarray:
+    """The same values laid out as a convolution's output: (C, N, H, W) memory."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, groups", [
+    (1, 1, 0, 1),      # pointwise: a channel-major input is used as the column matrix itself
+    (1, 1, 0, 2),
+    (1, 2, 0, 1),      # strided 1×1: im2col copies
+    (3, 1, 1, 1),
+    (3, 1, 1, 6),      # depthwise
+])
+def test_channel_major_inputs_give_the_results_of_contiguous_ones(kernel, stride, padding,
+                                                                  groups):
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((3, 6, 5, 7))
+    w_np = rng.standard_normal((4 if groups < 6 else 6, 6 // groups, kernel, kernel))
+    g_np = rng.standard_normal(F.conv2d(mg.tensor(x_np), mg.tensor(w_np), stride=stride,
+                                        padding=padding, groups=groups).shape)
+    results = []
+    for layout in (np.ascontiguousarray, _channel_major):
+        x = mg.tensor(layout(x_np), requires_grad=True)
+        w = mg.tensor(w_np, requires_grad=True)
+        y = F.conv2d(x, w, stride=stride, padding=padding, groups=groups)
+        y.backward(mg.tensor(layout(g_np)))
+        results.append((y.numpy(), x.grad.numpy(), w.grad.numpy()))
+    expected = reference_conv2d(x_np, w_np, (stride,) * 2, (padding,) * 2, (1, 1), groups)
+    np.testing.assert_allclose(results[1][0], expected, rtol=1e-10, atol=1e-10)
+    for ours, contiguous in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, contiguous, rtol=1e-12, atol=1e-12)
+
+
+def test_a_chunked_pointwise_convolution_of_a_channel_major_input():
+    rng = np.random.default_rng(4)
+    x_np = rng.standard_normal((5, 3, 4, 4))
+    w_np = rng.standard_normal((2, 3, 1, 1))
+    limit = F.workspace_limit()
+    F.set_workspace_limit(3 * 16 * 8 * 2)  # two images per chunk: chunks are not contiguous
+    try:
+        y = F.conv2d(mg.tensor(_channel_major(x_np)), mg.tensor(w_np))
+    finally:
+        F.set_workspace_limit(limit)
+    np.testing.assert_allclose(y.numpy(), reference_conv2d(x_np, w_np, (1, 1), (0, 0), (1, 1), 1),
+                               rtol=1e-12)

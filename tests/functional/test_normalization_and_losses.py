@@ -111,3 +111,21 @@ def test_weighted_and_ignored_targets_match_pytorch_in_every_reduction():
     # an ignored target may lie outside the class range
     assert F.nll_loss(mg.tensor(x), mg.tensor([-100] * 6 + [1]), reduction="sum").item() \
         == pytest.approx(-x[6, 1])
+
+
+def test_batch_norm_backward_gives_the_same_bits_whatever_the_gradients_layout():
+    """A convolution's output is channel-major; the gradient arriving at its BatchNorm may be
+    NCHW (or the reverse). BatchNorm brings the gradient into the input's layout first."""
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((4, 3, 5, 6)).astype(np.float32)
+    g_np = rng.standard_normal(x_np.shape).astype(np.float32)
+    channel_major = lambda a: np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    grads = []
+    for g_layout in (channel_major, np.ascontiguousarray):
+        x = mg.tensor(channel_major(x_np), requires_grad=True)
+        w = mg.tensor(np.array([0.5, 2.0, -1.0], dtype=np.float32),
+                      requires_grad=True)
+        F.batch_norm(x, None, None, w, training=True).backward(mg.tensor(g_layout(g_np)))
+        grads.append((x.grad.numpy(), w.grad.numpy()))
+    for matched, mixed in zip(*grads):
+        np.testing.assert_array_equal(matched, mixed)

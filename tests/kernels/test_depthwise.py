@@ -110,3 +110,15 @@ def test_asserts_a_depthwise_weight():
     x = np.zeros((1, 4, 5, 5))
     with pytest.raises(AssertionError, match=r"\(C\*m, 1, kH, kW\)"):
         depthwise_conv2d_forward(x, np.zeros((6, 1, 3, 3)), (1, 1), (1, 1), (1, 1))
+
+
+def test_outputs_are_channel_major_like_the_gemm_convolution():
+    """BatchNorm after a depthwise layer then reads the same layout as after a GEMM conv."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 6, 6))
+    weight = rng.standard_normal((8, 1, 3, 3))
+    y = depthwise_conv2d_forward(x, weight, (1, 1), (1, 1), (1, 1))
+    gx = depthwise_conv2d_backward_input(rng.standard_normal(y.shape), weight, x.shape,
+                                         (1, 1), (1, 1), (1, 1))
+    for result in (y, gx):
+        assert result.transpose(1, 0, 2, 3).flags.c_contiguous
