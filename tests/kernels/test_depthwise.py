@@ -15,6 +15,9 @@ from kernels import (depthwise_conv2d_backward_input, depthwise_conv2d_backward_
 multipliers = st.integers(1, 3)
 # Tiny chunks force the CPU path through several batch chunks, the last one ragged.
 chunk_sizes = st.sampled_from([1, 200, kernels.depthwise._CHUNK_BYTES])
+# From how many channels on the one-einsum path runs: 1 forces it, a huge number the per-tap
+# passes (multiplier 1 only: other multipliers always take the per-tap passes).
+one_call_from = st.sampled_from([1, 10**9])
 
 
 def weight_shape(case, m: int) -> tuple[int, int, int, int]:
@@ -59,20 +62,22 @@ def depthwise_geometry(case):
 
 
 @SETTINGS
-@given(cases(), multipliers, chunk_sizes)
-def test_forward_matches_reference(case, m, chunk_bytes):
+@given(cases(), multipliers, chunk_sizes, one_call_from)
+def test_forward_matches_reference(case, m, chunk_bytes, channels):
     x, weight = case.normal(case.x_shape), case.normal(weight_shape(case, m))
-    with mock.patch.object(kernels.depthwise, "_CHUNK_BYTES", chunk_bytes):
+    with mock.patch.object(kernels.depthwise, "_CHUNK_BYTES", chunk_bytes), \
+            mock.patch.object(kernels.depthwise, "_ONE_CALL_CHANNELS", channels):
         y = checked_call(depthwise_conv2d_forward, (x, weight), *depthwise_geometry(case))
     np.testing.assert_allclose(y, reference_forward(x, weight, case, m), **tolerance(case.dtype))
 
 
 @SETTINGS
-@given(cases(), multipliers, chunk_sizes)
-def test_backward_input_matches_reference(case, m, chunk_bytes):
+@given(cases(), multipliers, chunk_sizes, one_call_from)
+def test_backward_input_matches_reference(case, m, chunk_bytes, channels):
     gy = case.normal((case.n, case.c * m, *case.out_hw))
     weight = case.normal(weight_shape(case, m))
-    with mock.patch.object(kernels.depthwise, "_CHUNK_BYTES", chunk_bytes):
+    with mock.patch.object(kernels.depthwise, "_CHUNK_BYTES", chunk_bytes), \
+            mock.patch.object(kernels.depthwise, "_ONE_CALL_CHANNELS", channels):
         gx = checked_call(depthwise_conv2d_backward_input, (gy, weight), case.x_shape,
                           *depthwise_geometry(case))
     np.testing.assert_allclose(gx, reference_backward_input(gy, weight, case, m),

@@ -116,10 +116,14 @@ def test_batch_norm_is_bit_identical_for_any_thread_count(channel_major, restore
             np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("multiplier, geometry", [(1, ((1, 1), (1, 1), (1, 1))),
-                                                  (2, ((2, 1), (0, 2), (1, 2)))])
+@pytest.mark.parametrize("multiplier, geometry, one_call_from", [
+    (1, ((1, 1), (1, 1), (1, 1)), 10**9),      # per-tap passes
+    (1, ((1, 1), (1, 1), (1, 1)), 1),          # one einsum per chunk
+    (2, ((2, 1), (0, 2), (1, 2)), 10**9)])
 def test_depthwise_conv_is_bit_identical_for_any_thread_count(multiplier, geometry,
-                                                              restore_threads):
+                                                              one_call_from, restore_threads,
+                                                              monkeypatch):
+    monkeypatch.setattr(kernels.depthwise, "_ONE_CALL_CHANNELS", one_call_from)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((24, 16, 40, 40)).astype(np.float32)
     w = rng.standard_normal((16 * multiplier, 1, 3, 3)).astype(np.float32)
