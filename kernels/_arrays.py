@@ -64,17 +64,36 @@ def pad_hw(x: Array, padding: tuple[int, int], fill: float) -> Array:
     return padded
 
 
-def padded_zeros(shape: tuple[int, ...], padding: tuple[int, int], like: Array) -> Array:
+def padded_zeros(shape: tuple[int, ...], padding: tuple[int, int], like: Array,
+                 channel_major: bool = False) -> Array:
     """Zeros of ``shape`` (..., H, W) with a border: (..., H + 2 pH, W + 2 pW), with the dtype
     and device of ``like``; the buffer the backward passes accumulate into before
-    :func:`crop_hw`."""
+    :func:`crop_hw`. ``channel_major``: for an (N, C, H, W) shape, (C, N, ...) memory seen
+    as (N, C, ...), the layout of a convolution's output."""
     *lead, h, w = shape
-    return array_module(like).zeros((*lead, h + 2 * padding[0], w + 2 * padding[1]),
-                                    dtype=like.dtype)
+    padded_shape = (*lead, h + 2 * padding[0], w + 2 * padding[1])
+    xp = array_module(like)
+    if not channel_major:
+        return xp.zeros(padded_shape, dtype=like.dtype)
+    n, c, *hw = padded_shape
+    return xp.zeros((c, n, *hw), dtype=like.dtype).transpose(1, 0, 2, 3)
+
+
+def is_channel_major(x: Array) -> bool:
+    """Whether an (N, C, H, W) array is laid out as (C, N, H, W) in memory (and not also
+    C-ordered, as when N or C is 1)."""
+    return x.ndim == 4 and x.transpose(1, 0, 2, 3).flags.c_contiguous and \
+        not x.flags.c_contiguous
 
 
 def crop_hw(padded: Array, padding: tuple[int, int]) -> Array:
-    """Inverse of :func:`pad_hw`: drop the border, (..., Hp, Wp) -> contiguous (..., H, W)."""
+    """Inverse of :func:`pad_hw`: drop the border, (..., Hp, Wp) -> (..., H, W), a dense copy
+    in the memory order of ``padded`` (``padded`` itself when there is no border)."""
     p_h, p_w = padding
+    if p_h == 0 and p_w == 0:
+        return padded
     h, w = padded.shape[-2] - 2 * p_h, padded.shape[-1] - 2 * p_w
-    return array_module(padded).ascontiguousarray(padded[..., p_h:p_h + h, p_w:p_w + w])
+    interior = padded[..., p_h:p_h + h, p_w:p_w + w]
+    cropped = array_module(padded).empty_like(interior)   # keeps the memory order
+    cropped[...] = interior
+    return cropped

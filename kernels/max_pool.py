@@ -22,7 +22,7 @@ call (``_tiled_*`` below); both paths give the same values, argmax and gradients
 
 import numpy as np
 
-from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
+from ._arrays import Array, array_module, crop_hw, is_channel_major, pad_hw, padded_zeros
 from .geometry import Pair, dilated_span, output_hw, tap_window
 from .gpu import max_pool as gpu
 from .gpu.common import runs_custom_kernel
@@ -47,6 +47,8 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     if _tiles(kernel_size, stride, padding, dilation):
         return _tiled_forward(x, kernel_size, out_hw)
     xp = array_module(x)
+    if _is_2x2_tiling(kernel_size, stride, padding, dilation) and xp is np:
+        return _tournament_forward(x, out_hw)
     x_padded = pad_hw(x, padding, -np.inf)
     taps = [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
     # y and argmax keep the axis order of x's memory (e.g. the channel-major output of a
@@ -81,6 +83,42 @@ def _pool_taps(xp, x_padded: Array, taps: list, y: Array, argmax: Array) -> None
         xp.copyto(argmax, np.int32(tap), where=hit)
 
 
+# ---- 2×2 windows with stride 2 (VGG's, ResNet's stem, small_cnn's): a tournament -----------
+# The general path makes 4 passes for the maximum and 8 more for the argmax (an equality
+# test and a masked copy per tap). Here the four taps play a tournament, (a vs b), (c vs d),
+# then the two winners: each match is one maximum and one comparison, and the comparisons
+# *are* the argmax bits. 8 passes instead of 12, over strided views (NumPy's slow loops).
+def _is_2x2_tiling(kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> bool:
+    return (tuple(kernel_size) == (2, 2) and tuple(stride) == (2, 2)
+            and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1))
+
+
+def _tournament_forward(x: Array, out_hw: Pair) -> tuple[Array, Array]:
+    """Max pool 2×2/2 of x (N, C, H, W), NumPy, with the module's argmax conventions."""
+    taps = [x[:, :, rows, cols] for rows, cols in
+            (tap_window(i, j, out_hw, (2, 2), (1, 1)) for i, j in np.ndindex(2, 2))]
+    y = np.empty_like(taps[0])        # the memory order of x (e.g. channel-major)
+    argmax = np.empty_like(y, dtype=np.int32)
+
+    def pool_channels(part: slice) -> None:  # channels never mix: threads split them
+        a, b, c, d = (tap[:, part] for tap in taps)    # taps 0, 1 (top row), 2, 3 (bottom)
+        top, bottom = y[:, part], np.empty_like(y[:, part])
+        right_wins_top = np.greater(b, a)              # a tie goes to the first tap (a)
+        np.maximum(a, b, out=top)
+        right_wins_bottom = np.greater(d, c)
+        np.maximum(c, d, out=bottom)
+        bottom_wins = np.greater(bottom, top)          # a tie goes to the top row
+        np.maximum(top, bottom, out=top)
+        chosen = argmax[:, part]
+        np.copyto(chosen, right_wins_top)              # tap 0 or 1
+        np.add(right_wins_bottom, np.int32(2), out=chosen, where=bottom_wins)   # tap 2 or 3
+        if np.isnan(top).any():   # comparisons with NaN are False: let the general path decide
+            _pool_taps(np, x[:, part], [tap_window(i, j, out_hw, (2, 2), (1, 1))
+                                        for i, j in np.ndindex(2, 2)], top, chosen)
+    run_in_parts(pool_channels, x.shape[1], x.nbytes)
+    return y, argmax
+
+
 def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
                         kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """Route each output gradient to the input pixel its window's maximum came from.
@@ -102,7 +140,10 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
     if _tiles(kernel_size, stride, padding, dilation):
         return _tiled_backward(gy, argmax, x_shape, kernel_size)
     xp = array_module(gy)
-    gx_padded = padded_zeros(x_shape, padding, like=gy)
+    # gx in the layout of gy (channel-major after a convolution), which is x's layout in a
+    # network: the next elementwise backward (ReLU, BatchNorm) then reads two arrays of one
+    # layout.
+    gx_padded = padded_zeros(x_shape, padding, like=gy, channel_major=is_channel_major(gy))
     # Windows that don't overlap (stride >= span: 2×2/2) give each pixel one tap at most, so
     # each tap's gradient is copied where it is the argmax (no sum, no temporary array);
     # overlapping windows add theirs.

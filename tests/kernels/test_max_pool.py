@@ -172,8 +172,50 @@ def test_tiled_fast_path_matches_the_references(case, with_nan):
                                   reference_backward(gy, argmax, case))
 
 
+@st.composite
+def two_by_two_cases(draw) -> Case:
+    """2×2 windows with stride 2, no padding: the tournament fast path, on odd and even sizes
+    (a last row or column past the last window) and batch 1."""
+    return Case(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 4)),
+                hw=(draw(st.integers(2, 11)), draw(st.integers(2, 11))), kernel=(2, 2),
+                stride=(2, 2), padding=(0, 0), dilation=(1, 1),
+                dtype=draw(st.sampled_from(DTYPES)), seed=draw(st.integers(0, 2**31)))
+
+
+@SETTINGS
+@given(two_by_two_cases(), st.sampled_from(["C", "F", "channel-major"]),
+       st.sampled_from([0.0, 0.1, 1.0]))
+def test_two_by_two_fast_path_matches_the_references(case, layout, nan_fraction):
+    x = tie_prone(case)                          # ties in most windows: the first tap wins
+    x[case.rng.random(x.shape) < nan_fraction] = np.nan       # the first NaN wins, as well
+    x[case.rng.random(x.shape) < 0.1] = -np.inf
+    if layout == "F":
+        x = np.asfortranarray(x)
+    elif layout == "channel-major":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    y, argmax = max_pool2d_forward(x, *case.geometry)
+    expected_y, expected_argmax = reference_forward(x, case)
+    np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(argmax, expected_argmax)
+    assert argmax.dtype == np.int32
+
+
 def test_global_pool_of_a_large_image_is_one_reduction():
     x = np.random.default_rng(0).standard_normal((2, 3, 448, 448)).astype(np.float32)
     y, argmax = max_pool2d_forward(x, (448, 448), (448, 448), (0, 0), (1, 1))
     np.testing.assert_array_equal(y[..., 0, 0], x.max(axis=(2, 3)))
     np.testing.assert_array_equal(argmax[..., 0, 0], x.reshape(2, 3, -1).argmax(axis=-1))
+
+
+def test_backward_keeps_the_channel_major_layout_of_its_gradient():
+    """After a convolution everything is channel-major; a pool's gradient that came back in
+    NCHW would make the next elementwise backward walk two layouts."""
+    rng = np.random.default_rng(0)
+    for geometry in [((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 3), (2, 2), (1, 1), (1, 1))]:
+        x = rng.standard_normal((3, 4, 9, 8))
+        y, argmax = max_pool2d_forward(x, *geometry)
+        gy = rng.standard_normal(y.shape)
+        gy_channel_major = np.ascontiguousarray(gy.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+        gx = max_pool2d_backward(gy_channel_major, argmax, x.shape, *geometry)
+        assert gx.transpose(1, 0, 2, 3).flags.c_contiguous
+        np.testing.assert_array_equal(gx, max_pool2d_backward(gy, argmax, x.shape, *geometry))
