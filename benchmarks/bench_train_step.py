@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -39,17 +38,26 @@ MODELS = {
 NUM_CLASSES = 10
 
 
-def rss_mb() -> float:
-    """This process's resident memory now (Linux /proc)."""
+def _status_mb(field: str) -> float:
+    """A memory field of this process (Linux /proc/self/status, in KiB) in MB."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    return _status_mb("VmRSS")
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak resident memory: VmHWM, the high-water mark of its own address
+    space. (Not getrusage's ru_maxrss: Linux carries that over from the parent through
+    fork and exec, so a worker started by a parent that has imported PyTorch (~220 MB)
+    reported that parent's size as its own peak.)"""
+    return _status_mb("VmHWM")
 
 
 def batch(shape: tuple[int, ...], size: int):
