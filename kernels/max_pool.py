@@ -119,6 +119,33 @@ def _tournament_forward(x: Array, out_hw: Pair) -> tuple[Array, Array]:
     return y, argmax
 
 
+def _tournament_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
+                         out_hw: Pair) -> Array:
+    """Max-pool 2×2/2 backward, NumPy: every pixel of a window is written once, with its
+    tap's gradient times "this tap is the argmax" (1 or 0), so gx needs no zero fill
+    (except rows and columns past the last window), and no masked copy: ``copyto`` with
+    ``where=`` into strided memory ran 3x slower than this multiply."""
+    (out_h, out_w), (n, c, h, w) = out_hw, x_shape
+    gx = padded_zeros(x_shape, (0, 0), like=gy, channel_major=is_channel_major(gy)) \
+        if h > 2 * out_h or w > 2 * out_w else np.empty_like(gy, shape=x_shape)
+    taps = [tap_window(i, j, out_hw, (2, 2), (1, 1)) for i, j in np.ndindex(2, 2)]
+
+    def route_channels(part: slice) -> None:  # channels never mix: threads split them
+        g, chosen = gy[:, part], argmax[:, part]
+        finite = bool(np.isfinite(g).all())   # inf * 0 would put NaN where 0 belongs
+        hit = np.empty(g.shape, dtype=bool)
+        for tap, (rows, cols) in enumerate(taps):
+            np.equal(chosen, tap, out=hit)
+            target = gx[:, part, rows, cols]
+            if finite:
+                np.multiply(g, hit, out=target)
+            else:
+                target[...] = 0
+                np.copyto(target, g, where=hit)
+    run_in_parts(route_channels, c, gx.nbytes)
+    return gx
+
+
 def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, int],
                         kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Array:
     """Route each output gradient to the input pixel its window's maximum came from.
@@ -140,6 +167,8 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
     if _tiles(kernel_size, stride, padding, dilation):
         return _tiled_backward(gy, argmax, x_shape, kernel_size)
     xp = array_module(gy)
+    if _is_2x2_tiling(kernel_size, stride, padding, dilation) and xp is np:
+        return _tournament_backward(gy, argmax, x_shape, out_hw)
     # gx in the layout of gy (channel-major after a convolution), which is x's layout in a
     # network: the next elementwise backward (ReLU, BatchNorm) then reads two arrays of one
     # layout.
