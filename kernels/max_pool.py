@@ -17,7 +17,9 @@ the channels split over threads (fast for small windows, but a 448×448 global p
 be 200,704 Python iterations). When large
 windows tile the image (stride = kernel, no padding or dilation: global pooling, 4×4/4)
 a reshape exposes every window as its own axes instead, and NumPy reduces over them in one
-call (``_tiled_*`` below); both paths give the same values, argmax and gradients.
+call (``_tiled_*`` below). The common 2×2 windows with stride 2 take a third path, a
+tournament between the four taps (``_tournament_*``), with fewer passes. All paths give the
+same values, argmax and gradients.
 """
 
 import numpy as np
