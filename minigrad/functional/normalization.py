@@ -185,8 +185,8 @@ def _in_layout_of(x: Array, a: Array) -> Array:
     """``a`` itself if it is laid out in memory as ``x`` is, else a copy in x's layout.
 
     Elementwise passes over two arrays of different layouts (a convolution's channel-major
-    output and a gradient in NCHW) walk one of them with large strides: 5-6x slower for
-    BatchNorm's backward at (32, 1024, 2, 2), more than the one copy costs."""
+    output and a gradient in NCHW) walk one of them with large strides: BatchNorm's backward
+    at (32, 1024, 2, 2) took 3.4 ms that way, 0.9 ms with the copy first."""
     def axis_order(t: Array) -> list[int]:   # outermost first; axes of length 1 don't count
         return sorted((axis for axis in range(t.ndim) if t.shape[axis] > 1),
                       key=lambda axis: (-abs(t.strides[axis]), axis))
