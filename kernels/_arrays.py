@@ -64,26 +64,14 @@ def pad_hw(x: Array, padding: tuple[int, int], fill: float) -> Array:
     return padded
 
 
-def padded_zeros(shape: tuple[int, ...], padding: tuple[int, int], like: Array,
-                 channel_major: bool = False) -> Array:
+def padded_zeros(shape: tuple[int, ...], padding: tuple[int, int], like: Array) -> Array:
     """Zeros of ``shape`` (..., H, W) with a border: (..., H + 2 pH, W + 2 pW), with the dtype
-    and device of ``like``; the buffer the backward passes accumulate into before
-    :func:`crop_hw`. ``channel_major``: for an (N, C, H, W) shape, (C, N, ...) memory seen
-    as (N, C, ...), the layout of a convolution's output."""
+    and device of ``like`` and, when ``like`` has as many axes, its memory order (e.g. the
+    channel-major layout of a convolution's output); the buffer the backward passes
+    accumulate into before :func:`crop_hw`."""
     *lead, h, w = shape
-    padded_shape = (*lead, h + 2 * padding[0], w + 2 * padding[1])
-    xp = array_module(like)
-    if not channel_major:
-        return xp.zeros(padded_shape, dtype=like.dtype)
-    n, c, *hw = padded_shape
-    return xp.zeros((c, n, *hw), dtype=like.dtype).transpose(1, 0, 2, 3)
-
-
-def is_channel_major(x: Array) -> bool:
-    """Whether an (N, C, H, W) array is laid out as (C, N, H, W) in memory (and not also
-    C-ordered, as when N or C is 1)."""
-    return x.ndim == 4 and x.transpose(1, 0, 2, 3).flags.c_contiguous and \
-        not x.flags.c_contiguous
+    return array_module(like).zeros_like(like, shape=(*lead, h + 2 * padding[0],
+                                                      w + 2 * padding[1]))
 
 
 def crop_hw(padded: Array, padding: tuple[int, int]) -> Array:

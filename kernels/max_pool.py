@@ -24,11 +24,17 @@ same values, argmax and gradients.
 
 import numpy as np
 
-from ._arrays import Array, array_module, crop_hw, is_channel_major, pad_hw, padded_zeros
+from ._arrays import Array, array_module, crop_hw, pad_hw, padded_zeros
 from .geometry import Pair, dilated_span, output_hw, tap_window
 from .gpu import max_pool as gpu
 from .gpu.common import runs_custom_kernel
 from .threads import run_in_parts
+
+
+def _tap_windows(kernel_size: Pair, out_hw: Pair, stride: Pair,
+                 dilation: Pair) -> list[tuple[slice, slice]]:
+    """The (rows, cols) slices of every tap of a (padded) image, in tap order."""
+    return [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
 
 
 def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
@@ -52,7 +58,7 @@ def max_pool2d_forward(x: Array, kernel_size: Pair, stride: Pair, padding: Pair,
     if _is_2x2_tiling(kernel_size, stride, padding, dilation) and xp is np:
         return _tournament_forward(x, out_hw)
     x_padded = pad_hw(x, padding, -np.inf)
-    taps = [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
+    taps = _tap_windows(kernel_size, out_hw, stride, dilation)
     # y and argmax keep the axis order of x's memory (e.g. the channel-major output of a
     # convolution), so the next layer reads them in order.
     y = xp.empty_like(x_padded[:, :, taps[0][0], taps[0][1]])
@@ -91,14 +97,13 @@ def _pool_taps(xp, x_padded: Array, taps: list, y: Array, argmax: Array) -> None
 # then the two winners: each match is one maximum and one comparison, and the comparisons
 # *are* the argmax bits. 8 passes instead of 12, over strided views (NumPy's slow loops).
 def _is_2x2_tiling(kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> bool:
-    return (tuple(kernel_size) == (2, 2) and tuple(stride) == (2, 2)
-            and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1))
+    return tuple(kernel_size) == (2, 2) and _tiling(kernel_size, stride, padding, dilation)
 
 
 def _tournament_forward(x: Array, out_hw: Pair) -> tuple[Array, Array]:
     """Max pool 2×2/2 of x (N, C, H, W), NumPy, with the module's argmax conventions."""
-    taps = [x[:, :, rows, cols] for rows, cols in
-            (tap_window(i, j, out_hw, (2, 2), (1, 1)) for i, j in np.ndindex(2, 2))]
+    windows = _tap_windows((2, 2), out_hw, (2, 2), (1, 1))
+    taps = [x[:, :, rows, cols] for rows, cols in windows]
     y = np.empty_like(taps[0])        # the memory order of x (e.g. channel-major)
     argmax = np.empty_like(y, dtype=np.int32)
 
@@ -115,8 +120,7 @@ def _tournament_forward(x: Array, out_hw: Pair) -> tuple[Array, Array]:
         np.copyto(chosen, right_wins_top)              # tap 0 or 1
         np.add(right_wins_bottom, np.int32(2), out=chosen, where=bottom_wins)   # tap 2 or 3
         if np.isnan(top).any():   # comparisons with NaN are False: let the general path decide
-            _pool_taps(np, x[:, part], [tap_window(i, j, out_hw, (2, 2), (1, 1))
-                                        for i, j in np.ndindex(2, 2)], top, chosen)
+            _pool_taps(np, x[:, part], windows, top, chosen)
     run_in_parts(pool_channels, x.shape[1], x.nbytes)
     return y, argmax
 
@@ -128,9 +132,9 @@ def _tournament_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int,
     (except rows and columns past the last window), and no masked copy: ``copyto`` with
     ``where=`` into strided memory ran 3x slower than this multiply."""
     (out_h, out_w), (n, c, h, w) = out_hw, x_shape
-    gx = padded_zeros(x_shape, (0, 0), like=gy, channel_major=is_channel_major(gy)) \
-        if h > 2 * out_h or w > 2 * out_w else np.empty_like(gy, shape=x_shape)
-    taps = [tap_window(i, j, out_hw, (2, 2), (1, 1)) for i, j in np.ndindex(2, 2)]
+    gx = padded_zeros(x_shape, (0, 0), like=gy) if h > 2 * out_h or w > 2 * out_w \
+        else np.empty_like(gy, shape=x_shape)     # gy's memory order, as padded_zeros
+    taps = _tap_windows((2, 2), out_hw, (2, 2), (1, 1))
 
     def route_channels(part: slice) -> None:  # channels never mix: threads split them
         g, chosen = gy[:, part], argmax[:, part]
@@ -174,12 +178,12 @@ def max_pool2d_backward(gy: Array, argmax: Array, x_shape: tuple[int, int, int, 
     # gx in the layout of gy (channel-major after a convolution), which is x's layout in a
     # network: the next elementwise backward (ReLU, BatchNorm) then reads two arrays of one
     # layout.
-    gx_padded = padded_zeros(x_shape, padding, like=gy, channel_major=is_channel_major(gy))
+    gx_padded = padded_zeros(x_shape, padding, like=gy)
     # Windows that don't overlap (stride >= span: 2×2/2) give each pixel one tap at most, so
     # each tap's gradient is copied where it is the argmax (no sum, no temporary array);
     # overlapping windows add theirs.
     disjoint = all(s >= dilated_span(k, d) for k, s, d in zip(kernel_size, stride, dilation))
-    taps = [tap_window(i, j, out_hw, stride, dilation) for i, j in np.ndindex(*kernel_size)]
+    taps = _tap_windows(kernel_size, out_hw, stride, dilation)
 
     def route_channels(part: slice) -> None:  # channels never mix: threads split them
         g, chosen = gy[:, part], argmax[:, part]
@@ -218,8 +222,7 @@ def max_pool2d_select(x: Array, argmax: Array, kernel_size: Pair, stride: Pair, 
     xp = array_module(x)
     x_padded = pad_hw(x, padding, 0)
     y = xp.zeros(argmax.shape, dtype=x.dtype)
-    for tap, (i, j) in enumerate(np.ndindex(*kernel_size)):
-        rows, cols = tap_window(i, j, out_hw, stride, dilation)
+    for tap, (rows, cols) in enumerate(_tap_windows(kernel_size, out_hw, stride, dilation)):
         xp.copyto(y, x_padded[:, :, rows, cols], where=argmax == tap)
     return y
 
@@ -230,10 +233,16 @@ def max_pool2d_select(x: Array, argmax: Array, kernel_size: Pair, stride: Pair, 
 MIN_TILED_TAPS = 10
 
 
+def _tiling(kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> bool:
+    """Whether the windows tile the image: stride = kernel, no padding or dilation."""
+    return (tuple(stride) == tuple(kernel_size) and tuple(padding) == (0, 0)
+            and tuple(dilation) == (1, 1))
+
+
 def _tiles(kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> bool:
     """Whether the windows tile the image and are large enough for the reshape path."""
-    return (tuple(stride) == tuple(kernel_size) and tuple(padding) == (0, 0)
-            and tuple(dilation) == (1, 1) and kernel_size[0] * kernel_size[1] >= MIN_TILED_TAPS)
+    return (_tiling(kernel_size, stride, padding, dilation)
+            and kernel_size[0] * kernel_size[1] >= MIN_TILED_TAPS)
 
 
 def _windows_last(x: Array, kernel_size: Pair, out_hw: Pair) -> Array:

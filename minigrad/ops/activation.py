@@ -22,12 +22,7 @@ class ReLU(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
-        if is_grad_enabled():  # create_graph: a differentiable product
-            return gy * Tensor._make((y.data > 0).astype(y.dtype))
-        # One boolean mask and one product: multiply casts the mask inside its loop, with
-        # no float copy of it (a memory-bound op: every pass over the array counts).
-        xp = backend.get_array_module(y.data)
-        return Tensor._make(xp.multiply(gy.data, y.data > 0, dtype=gy.dtype))
+        return _times_mask(gy, y.data > 0)
 
 
 class ReLU6(Function):
@@ -42,13 +37,22 @@ class ReLU6(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         (y,) = self.saved_outputs
-        xp = backend.get_array_module(y.data)
         # 0 < y < 6 exactly where 0 < x < 6, so the output serves as well as the input
-        inside = xp.greater(y.data, 0)
+        inside = y.data > 0
         inside &= y.data < 6
-        if is_grad_enabled():  # create_graph: a differentiable product
-            return gy * Tensor._make(inside.astype(y.dtype))
-        return Tensor._make(xp.multiply(gy.data, inside, dtype=gy.dtype))
+        return _times_mask(gy, inside)
+
+
+def _times_mask(gy: Tensor, mask: Array) -> Tensor:
+    """gy where ``mask`` (a boolean array of gy's shape) is True, 0 elsewhere.
+
+    With ``create_graph`` a differentiable product with the mask as a constant. Otherwise
+    one multiply that casts the mask inside its loop, with no float copy of it (a
+    memory-bound op: every pass over the array counts)."""
+    if is_grad_enabled():
+        return gy * Tensor._make(mask.astype(gy.dtype))
+    xp = backend.get_array_module(gy.data)
+    return Tensor._make(xp.multiply(gy.data, mask, dtype=gy.dtype))
 
 
 class LeakyReLU(Function):
